@@ -1,0 +1,166 @@
+// The one HTTP middleware chain: header normaliser → auth (roles from shared/app.ts) → JSON body
+// parsing → zod validation → use case → output schema; every error becomes problem+json in one
+// place (problem.ts). Handlers only declare routes: schemas plus a call into a use case.
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { type DeclaredRoute, routeFor } from '../app.js';
+import { hasAnyRole, type Principal, principalFromClaims } from '../auth/roles.js';
+import { ValidationError } from '../domain/errors.js';
+import { fieldIssues, HttpProblem, problemResponse, toProblem } from './problem.js';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+type Schema = z.core.$ZodType;
+type Out<S> = S extends Schema ? z.infer<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Undefined only on public routes. */
+  principal: Principal | undefined;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  event: HttpEvent;
+}
+
+export interface Reply<R = unknown> {
+  status?: number;
+  body?: R;
+  headers?: Record<string, string>;
+  /** Raw (non-JSON) body, e.g. an HTML page; `contentType` says what it is. */
+  raw?: string;
+  contentType?: string;
+}
+
+export interface RouteDefinition<PS, QS, BS, RS> {
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  /** Output schema: the response passes through it, so internal fields never leak. */
+  response?: RS;
+  /** Largest accepted body in bytes (default 256 KiB). */
+  maxBodyBytes?: number;
+  handle: (input: RouteInput<Out<PS>, Out<QS>, Out<BS>>) => Promise<Reply<Out<RS>>>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a route table holds routes of different shapes
+export type AnyRoute = RouteDefinition<any, any, any, any>;
+
+/** Typed route definition (inference helper). */
+export function route<
+  PS extends Schema | undefined = undefined,
+  QS extends Schema | undefined = undefined,
+  BS extends Schema | undefined = undefined,
+  RS extends Schema | undefined = undefined,
+>(definition: RouteDefinition<PS, QS, BS, RS>): RouteDefinition<PS, QS, BS, RS> {
+  return definition;
+}
+
+const DEFAULT_MAX_BODY = 256 * 1024;
+
+function authorize(declared: DeclaredRoute, event: HttpEvent): Principal | undefined {
+  if (declared.roles === 'public') return undefined;
+  const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
+  if (!principal) {
+    throw new HttpProblem(401, 'Unauthorized', 'a valid bearer token is required', {}, { 'www-authenticate': 'Bearer' });
+  }
+  if (!hasAnyRole(principal, declared.roles)) {
+    throw new HttpProblem(403, 'Forbidden', `this route needs one of the roles: ${declared.roles.join(', ')}`);
+  }
+  return principal;
+}
+
+function validate<S extends Schema | undefined>(schema: S, value: unknown, prefix: string): Out<S> {
+  if (!schema) return undefined as Out<S>;
+  const parsed = z.safeParse(schema, value);
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error, prefix));
+  return parsed.data as Out<S>;
+}
+
+function parseBody(event: HttpEvent, headers: Record<string, string | undefined>, maxBytes: number): unknown {
+  const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new HttpProblem(413, 'Payload too large', `the body must be at most ${maxBytes} bytes`, {
+      errors: [{ field: 'body', message: `larger than ${maxBytes} bytes` }],
+    });
+  }
+  if (text.trim() === '') throw new ValidationError([{ field: 'body', message: 'a JSON body is required' }]);
+  const type = headers['content-type'] ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new HttpProblem(415, 'Unsupported media type', 'send the body as application/json', {
+      errors: [{ field: 'content-type', message: 'must be application/json' }],
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError([{ field: 'body', message: 'malformed JSON' }]);
+  }
+}
+
+function toResult(reply: Reply, responseSchema: Schema | undefined): HttpResult {
+  if (reply.raw !== undefined) {
+    return {
+      statusCode: reply.status ?? 200,
+      headers: { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', ...reply.headers },
+      body: reply.raw,
+    };
+  }
+  if (reply.body === undefined) return { statusCode: reply.status ?? 204, headers: reply.headers ?? {} };
+  const body = responseSchema ? z.parse(responseSchema, reply.body) : reply.body;
+  return {
+    statusCode: reply.status ?? 200,
+    headers: { 'content-type': 'application/json', ...reply.headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** A Lambda handler serving the given routes (keys are API Gateway route keys from shared/app.ts). */
+export function httpHandler(routes: Record<string, AnyRoute>) {
+  for (const routeKey of Object.keys(routes)) {
+    if (!routeFor(routeKey)) throw new Error(`route ${routeKey} is not declared in shared/app.ts`);
+  }
+
+  const dispatch = async (event: HttpEvent): Promise<HttpResult> => {
+    const definition = routes[event.routeKey];
+    const declared = routeFor(event.routeKey);
+    if (!definition || !declared) throw new HttpProblem(404, 'Not found', `no route ${event.routeKey}`);
+    const principal = authorize(declared, event);
+    const headers = (event.headers ?? {}) as Record<string, string | undefined>;
+    const issues: ValidationError[] = [];
+    const attempt = <T>(fn: () => T): T | undefined => {
+      try {
+        return fn();
+      } catch (error) {
+        if (error instanceof ValidationError) issues.push(error);
+        else throw error;
+        return undefined;
+      }
+    };
+    const params = attempt(() => validate(definition.params, event.pathParameters ?? {}, 'path'));
+    const query = attempt(() => validate(definition.query, event.queryStringParameters ?? {}, 'query'));
+    const body = definition.body
+      ? attempt(() =>
+          validate(definition.body, parseBody(event, headers, definition.maxBodyBytes ?? DEFAULT_MAX_BODY), ''),
+        )
+      : undefined;
+    // Report every bad field of the request at once, not one per round trip.
+    if (issues.length > 0) throw new ValidationError(issues.flatMap((error) => error.issues));
+    const reply = await definition.handle({ params, query, body, principal, headers, event });
+    return toResult(reply, definition.response);
+  };
+
+  return middy<HttpEvent, HttpResult>()
+    .use(httpHeaderNormalizer())
+    .use({
+      onError: (request) => {
+        const { problem, headers } = toProblem(request.error);
+        request.response = problemResponse(problem, headers);
+      },
+    })
+    .handler(dispatch);
+}
