@@ -37,6 +37,8 @@ export interface ScheduleSpec {
 
 export interface EventRuleSpec {
   readonly name: string;
+  /** `retain` = the application's bus; `default` = the account's default bus (SES events land there). */
+  readonly bus?: 'retain' | 'default';
   readonly source?: readonly string[];
   readonly detailType: readonly string[];
   /** Optional EventBridge content filter on `detail`, e.g. `{ to: ['at_risk', 'churned'] }`. */

@@ -15,6 +15,8 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 type Schema = z.core.$ZodType;
 type Out<S> = S extends Schema ? z.infer<S> : undefined;
+/** Without an output schema a route may answer any JSON body. */
+type ResponseOf<S> = S extends Schema ? z.infer<S> : unknown;
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -36,29 +38,34 @@ export interface Reply<R = unknown> {
   contentType?: string;
 }
 
-export interface RouteDefinition<PS, QS, BS, RS> {
-  params?: PS;
-  query?: QS;
-  body?: BS;
+/**
+ * The HTTP contract of a route: its schemas. Contracts live in shared/api/*-contract.ts so that the
+ * OpenAPI document (functions/system.ts) is generated from the very schemas the handlers enforce.
+ */
+export interface RouteContract {
+  params?: Schema;
+  query?: Schema;
+  body?: Schema;
   /** Output schema: the response passes through it, so internal fields never leak. */
-  response?: RS;
+  response?: Schema;
+  /** Status of a successful answer (default 200), for the OpenAPI document. */
+  status?: number;
   /** Largest accepted body in bytes (default 256 KiB). */
   maxBodyBytes?: number;
-  handle: (input: RouteInput<Out<PS>, Out<QS>, Out<BS>>) => Promise<Reply<Out<RS>>>;
+  /** Extra request headers the route reads, for the OpenAPI document. */
+  headers?: Record<string, { required: boolean; description: string }>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a route table holds routes of different shapes
-export type AnyRoute = RouteDefinition<any, any, any, any>;
-
-/** Typed route definition (inference helper). */
-export function route<
-  PS extends Schema | undefined = undefined,
-  QS extends Schema | undefined = undefined,
-  BS extends Schema | undefined = undefined,
-  RS extends Schema | undefined = undefined,
->(definition: RouteDefinition<PS, QS, BS, RS>): RouteDefinition<PS, QS, BS, RS> {
-  return definition;
+/** Identity helper that keeps the literal types of a contract. */
+export function contract<const C extends Record<string, RouteContract>>(routes: C): C {
+  return routes;
 }
+
+export type RouteHandler<C extends RouteContract> = (
+  input: RouteInput<Out<C['params']>, Out<C['query']>, Out<C['body']>>,
+) => Promise<Reply<ResponseOf<C['response']>>>;
+
+export type Handlers<C extends Record<string, RouteContract>> = { [K in keyof C]: RouteHandler<C[K]> };
 
 const DEFAULT_MAX_BODY = 256 * 1024;
 
@@ -119,16 +126,23 @@ function toResult(reply: Reply, responseSchema: Schema | undefined): HttpResult 
   };
 }
 
-/** A Lambda handler serving the given routes (keys are API Gateway route keys from shared/app.ts). */
-export function httpHandler(routes: Record<string, AnyRoute>) {
-  for (const routeKey of Object.keys(routes)) {
+/**
+ * A Lambda handler serving some routes of a contract (keys are API Gateway route keys declared in
+ * shared/app.ts, which also says who may call each).
+ */
+export function httpHandler<C extends Record<string, RouteContract>, K extends keyof C & string>(
+  routes: C,
+  handlers: Pick<Handlers<C>, K>,
+) {
+  for (const routeKey of Object.keys(handlers)) {
     if (!routeFor(routeKey)) throw new Error(`route ${routeKey} is not declared in shared/app.ts`);
   }
 
   const dispatch = async (event: HttpEvent): Promise<HttpResult> => {
-    const definition = routes[event.routeKey];
+    const definition = routes[event.routeKey] as RouteContract | undefined;
+    const handle = (handlers as Record<string, RouteHandler<RouteContract>>)[event.routeKey];
     const declared = routeFor(event.routeKey);
-    if (!definition || !declared) throw new HttpProblem(404, 'Not found', `no route ${event.routeKey}`);
+    if (!definition || !handle || !declared) throw new HttpProblem(404, 'Not found', `no route ${event.routeKey}`);
     const principal = authorize(declared, event);
     const headers = (event.headers ?? {}) as Record<string, string | undefined>;
     const issues: ValidationError[] = [];
@@ -150,8 +164,8 @@ export function httpHandler(routes: Record<string, AnyRoute>) {
       : undefined;
     // Report every bad field of the request at once, not one per round trip.
     if (issues.length > 0) throw new ValidationError(issues.flatMap((error) => error.issues));
-    const reply = await definition.handle({ params, query, body, principal, headers, event });
-    return toResult(reply, definition.response);
+    const reply = await handle({ params, query, body, principal, headers, event });
+    return toResult({ status: definition.status, ...reply }, definition.response);
   };
 
   return middy<HttpEvent, HttpResult>()

@@ -1,0 +1,128 @@
+// The one construct that owns function defaults: runtime, architecture, memory, timeout,
+// bundling, logging, tracing and the execution role. Everything specific to a function comes from
+// its FunctionSpec in shared/app.ts.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
+import type { FunctionSpec } from '../shared/app.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+// ESM bundles still meet CommonJS dependencies that call `require` for Node built-ins.
+const requireShim = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * How every function is bundled. The AWS SDK is bundled too (no external modules): the deployed
+ * code runs the SDK versions pinned in package-lock.json, not whatever the runtime ships.
+ */
+export const bundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  // Stack traces only need the mappings; embedding the sources would double the bundle.
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: requireShim,
+  externalModules: [],
+} as const satisfies BundlingOptions;
+
+/** The same bundling as plain esbuild options, for the benchmark (`esbuild.build({ ...esbuildOptions, entryPoints })`). */
+export const esbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: bundlingOptions.target,
+  minify: bundlingOptions.minify,
+  sourcemap: bundlingOptions.sourceMap,
+  sourcesContent: bundlingOptions.sourcesContent,
+  mainFields: [...bundlingOptions.mainFields],
+  banner: { js: requireShim },
+  outExtension: { '.js': '.mjs' },
+} as const satisfies BuildOptions;
+
+export interface RetainFunctionProps {
+  /** The key of the function in `functions` of shared/app.ts. */
+  readonly name: string;
+  readonly spec: FunctionSpec;
+  /** Environment shared by every function (see function-environment.ts). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export class RetainFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RetainFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An own role instead of the default one: the default attaches the AWS managed
+    // AWSLambdaBasicExecutionRole (logs:* on every log group); this one writes to its log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Retain function ${props.name}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const entry = path.resolve(projectRoot, spec.entry);
+    const common = {
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      environment: {
+        // Stack traces through the bundled source maps.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    } satisfies Partial<lambda.FunctionProps>;
+
+    if (!existsSync(entry) && !Stack.of(this).bundlingRequired) {
+      // Bundling is skipped for this stack (tests, `cdk synth OtherStack`), so the code is never
+      // built; a missing handler file (declared before it is written) must not stop the synth.
+      // With bundling, NodejsFunction fails on the missing file as it should.
+      Annotations.of(this).addWarningV2('retain:missingEntry', `${spec.entry} does not exist yet`);
+      this.function = new lambda.Function(this, 'Function', {
+        ...common,
+        code: lambda.Code.fromInline('export const handler = () => { throw new Error("not built"); };'),
+        handler: 'index.handler',
+      });
+    } else {
+      this.function = new NodejsFunction(this, 'Function', {
+        ...common,
+        entry,
+        handler: 'handler',
+        projectRoot,
+        depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+        bundling: bundlingOptions,
+      });
+    }
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and ses:GetAccount have no resource-level permissions; they only accept "*".',
+    });
+  }
+}

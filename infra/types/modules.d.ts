@@ -1,0 +1,2 @@
+// Packages without type declarations, used only by the local runtime.
+declare module 's3rver';

@@ -1,0 +1,75 @@
+// Small building blocks over the document client, shared by every repository.
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../domain/errors.js';
+import { documentClient, tableName } from '../clients/dynamodb.js';
+
+type Item = Record<string, unknown>;
+type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+
+/** Whether a conditional write or transaction failed on its condition. */
+export function isConditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
+}
+
+/** Per-item cancellation codes of a failed transaction (`ConditionalCheckFailed`, `None`, …). */
+export function cancellationCodes(error: unknown): string[] {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code ?? 'None');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes (puts and deletes) in batches of 25, retrying unprocessed items with backoff until all
+ * are written: nothing is dropped silently.
+ */
+export async function batchWrite(requests: WriteRequest[], table = tableName()): Promise<void> {
+  for (let start = 0; start < requests.length; start += 25) {
+    let pending = requests.slice(start, start + 25);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const result = await documentClient.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+      if (pending.length > 0) {
+        if (attempt >= 10) throw new Error('batch write: unprocessed items after 10 attempts');
+        await sleep(Math.min(1000, 25 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+export const putRequest = (item: Item): WriteRequest => ({ PutRequest: { Item: item } });
+export const deleteRequest = (key: { pk: string; sk: string }): WriteRequest => ({ DeleteRequest: { Key: key } });
+
+/** Every item of a query, following LastEvaluatedKey. For bounded partitions only. */
+export async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await documentClient.send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey }));
+    items.push(...((page.Items ?? []) as Item[]));
+    ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Opaque pagination cursors: the LastEvaluatedKey, base64url-encoded. */
+export const cursor = {
+  encode: (key: Item | undefined): string | undefined =>
+    key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined,
+  decode: (value: string | undefined, field = 'query.cursor'): Item | undefined => {
+    if (!value) return undefined;
+    try {
+      const key = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+      if (key && typeof key === 'object' && !Array.isArray(key)) return key as Item;
+    } catch {
+      // fall through to the validation error
+    }
+    throw new ValidationError([{ field, message: 'not a cursor returned by this API' }]);
+  },
+};

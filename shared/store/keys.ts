@@ -1,0 +1,34 @@
+// Every key of the single table is built here and nowhere else. Access patterns: README
+// "Data model". Index names and key attribute names come from shared/app.ts (`table`).
+
+export type Key = { pk: string; sk: string };
+
+export const PROFILE = 'PROFILE';
+
+export const customerPartition = (customerId: string) => `CUSTOMER#${customerId}`;
+
+export const keys = {
+  /** The customer's profile with its aggregates and scores. */
+  customer: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: PROFILE }),
+  /** Left when a customer is erased (no personal data) so late writers cannot resurrect them. */
+  erased: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: 'ERASED' }),
+  /** Left when a customer is merged into another: `GET` answers with a redirect. */
+  mergedInto: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: 'MERGED' }),
+  /** Uniqueness claims: one person, one profile. Written in the same transaction as the profile. */
+  email: (normalizedEmail: string): Key => ({ pk: `EMAIL#${normalizedEmail}`, sk: 'UNIQUE' }),
+  phone: (e164: string): Key => ({ pk: `PHONE#${e164}`, sk: 'UNIQUE' }),
+  externalId: (externalId: string): Key => ({ pk: `EXT#${externalId}`, sk: 'UNIQUE' }),
+  /** Tag membership, one item per (tag, customer): `GET /customers?tag=` queries the tag's partition. */
+  tag: (tag: string, customerId: string): Key => ({ pk: `TAG#${tag}`, sk: `CUSTOMER#${customerId}` }),
+  tagPartition: (tag: string) => `TAG#${tag}`,
+};
+
+/** Index key attributes, by index (see `table.indexes` in shared/app.ts). */
+export const indexKeys = {
+  /** `byList`: every profile, newest first. */
+  customerList: (createdAt: string, customerId: string) => ({
+    listPk: 'CUSTOMERS',
+    listSk: `${createdAt}#${customerId}`,
+  }),
+  CUSTOMER_LIST_PK: 'CUSTOMERS',
+};
