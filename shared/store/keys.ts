@@ -21,7 +21,20 @@ export const keys = {
   /** Tag membership, one item per (tag, customer): `GET /customers?tag=` queries the tag's partition. */
   tag: (tag: string, customerId: string): Key => ({ pk: `TAG#${tag}`, sk: `CUSTOMER#${customerId}` }),
   tagPartition: (tag: string) => `TAG#${tag}`,
+  /**
+   * Everything on a customer's timeline (orders, behaviour and social events, feedback,
+   * complaints, messages) shares the customer's partition with sort keys `TL#<iso time>#<kind>#<id>`,
+   * so one Query (ScanIndexForward: false) reads the whole timeline newest first.
+   */
+  timeline: (customerId: string, at: string, kind: string, id: string): Key => ({
+    pk: customerPartition(customerId),
+    sk: `${TIMELINE_PREFIX}${at}#${kind}#${id}`,
+  }),
+  /** An order id, claimed once per business (attribute_not_exists): retries never count twice. */
+  orderId: (orderId: string): Key => ({ pk: `ORDERID#${orderId}`, sk: 'ORDER' }),
 };
+
+export const TIMELINE_PREFIX = 'TL#';
 
 /** Index key attributes, by index (see `table.indexes` in shared/app.ts). */
 export const indexKeys = {

@@ -64,9 +64,11 @@ export interface FitOptions extends MinimizeOptions {
 
 function checkCustomer(customer: BgNbdCustomer, where: string): void {
   const { x, tx, T } = customer;
-  if (!(Number.isInteger(x) && x >= 0)) throw new RangeError(`${where}: x must be a non-negative integer, got ${x}`);
+  if (!(Number.isInteger(x) && x >= 0))
+    throw new RangeError(`${where}: x must be a non-negative integer, got ${x}`);
   if (!(Number.isFinite(T) && T >= 0)) throw new RangeError(`${where}: T must be finite and >= 0, got ${T}`);
-  if (!(tx >= 0 && tx <= T)) throw new RangeError(`${where}: t_x must be within [0, T], got ${tx} (T = ${T})`);
+  if (!(tx >= 0 && tx <= T))
+    throw new RangeError(`${where}: t_x must be within [0, T], got ${tx} (T = ${T})`);
 }
 
 /**
@@ -121,7 +123,8 @@ interface PreparedRows {
 function prepareRows(rows: readonly BgNbdRow[]): PreparedRows {
   const kept = rows.filter((row, i) => {
     const count = row.count ?? 1;
-    if (!(Number.isFinite(count) && count >= 0)) throw new RangeError(`row ${i}: count must be >= 0, got ${count}`);
+    if (!(Number.isFinite(count) && count >= 0))
+      throw new RangeError(`row ${i}: count must be >= 0, got ${count}`);
     checkCustomer(row, `row ${i}`);
     return count > 0;
   });
@@ -268,11 +271,15 @@ export function fitBgNbd(rows: readonly BgNbdRow[], options?: FitOptions): BgNbd
   const prepared = prepareRows(rows);
   const initial = options?.initial ?? { r: 1, alpha: Math.max(prepared.meanT, 1e-3), a: 1, b: 1 };
   const start = [initial.r, initial.alpha, initial.a, initial.b].map(Math.log);
-  const result = minimizeBfgs((theta, gradient) => negativeMeanLogLikelihood(prepared, theta, gradient), start, {
-    gradientTolerance: options?.gradientTolerance ?? 1e-10,
-    maxIterations: options?.maxIterations ?? 500,
-    maxStep: options?.maxStep ?? 2,
-  });
+  const result = minimizeBfgs(
+    (theta, gradient) => negativeMeanLogLikelihood(prepared, theta, gradient),
+    start,
+    {
+      gradientTolerance: options?.gradientTolerance ?? 1e-10,
+      maxIterations: options?.maxIterations ?? 500,
+      maxStep: options?.maxStep ?? 2,
+    },
+  );
   const [r, alpha, a, b] = result.x.map(Math.exp) as [number, number, number, number];
   return {
     params: { r, alpha, a, b },
@@ -294,7 +301,8 @@ export function fitBgNbd(rows: readonly BgNbdRow[], options?: FitOptions): BgNbd
  * holds. Without `resolution` only exactly equal summaries are grouped.
  */
 export function compressBgNbdRows(rows: Iterable<BgNbdRow>, resolution?: number): BgNbdRow[] {
-  if (resolution !== undefined && !(resolution > 0)) throw new RangeError(`resolution must be > 0, got ${resolution}`);
+  if (resolution !== undefined && !(resolution > 0))
+    throw new RangeError(`resolution must be > 0, got ${resolution}`);
   // Grid indices (integers) as keys, so 3 × 0.1 and 0.3 land in the same group.
   const snap = (v: number) => (resolution === undefined ? v : Math.round(v / resolution));
   const groups = new Map<string, { x: number; tx: number; T: number; count: number }>();
@@ -351,7 +359,11 @@ export function bgNbdProbabilityAlive(params: BgNbdParams, customer: BgNbdCustom
  * where c(F−1)/(a−1) is the series `hyp2f1ScaledTail`. Both pieces stay finite at a = 1 (where eq. 10
  * reads 0/0) and at a+b+x−1 = 0.
  */
-export function bgNbdConditionalExpectedTransactions(params: BgNbdParams, customer: BgNbdCustomer, t: number): number {
+export function bgNbdConditionalExpectedTransactions(
+  params: BgNbdParams,
+  customer: BgNbdCustomer,
+  t: number,
+): number {
   if (!(t > 0)) return 0;
   const { r, alpha, a, b } = params;
   const { x, tx, T } = customer;
@@ -360,9 +372,12 @@ export function bgNbdConditionalExpectedTransactions(params: BgNbdParams, custom
   const lnOneMinusZ = -Math.log1p(t / (alpha + T)); // ln(1−z) without cancellation when z is tiny
   const power = Math.exp((a - 1) * lnOneMinusZ);
   const bracket =
-    -c * lnOneMinusZ * expm1OverX((a - 1) * lnOneMinusZ) - power * hyp2f1ScaledTail(a + b - 1 - r, a - 1, c, z);
+    -c * lnOneMinusZ * expm1OverX((a - 1) * lnOneMinusZ) -
+    power * hyp2f1ScaledTail(a + b - 1 - r, a - 1, c, z);
   const aliveOdds =
-    x > 0 ? Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))) : 0;
+    x > 0
+      ? Math.exp(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)))
+      : 0;
   return bracket / (1 + aliveOdds);
 }
 

@@ -54,7 +54,8 @@ export function dayNumber(date: string): number {
 function mergeSameDay(transactions: Iterable<Transaction>): Map<string, Map<number, number>> {
   const customers = new Map<string, Map<number, number>>();
   for (const { customerId, date, amount } of transactions) {
-    if (!Number.isFinite(amount)) throw new RangeError(`amount must be finite, got ${amount} (${customerId} ${date})`);
+    if (!Number.isFinite(amount))
+      throw new RangeError(`amount must be finite, got ${amount} (${customerId} ${date})`);
     const day = dayNumber(date);
     let days = customers.get(customerId);
     if (!days) {
@@ -135,7 +136,14 @@ export function parseCdnowLog(text: string): Transaction[] {
     const fields = line.trim().split(/\s+/);
     if (fields.length === 1 && fields[0] === '') return;
     const [, sampleId, ymd, , dollars] = fields;
-    if (fields.length !== 5 || !sampleId || !/^\d+$/.test(sampleId) || !ymd || !/^\d{8}$/.test(ymd) || !Number.isFinite(Number(dollars))) {
+    if (
+      fields.length !== 5 ||
+      !sampleId ||
+      !/^\d+$/.test(sampleId) ||
+      !ymd ||
+      !/^\d{8}$/.test(ymd) ||
+      !Number.isFinite(Number(dollars))
+    ) {
       throw new RangeError(`CDNOW log line ${index + 1} is malformed: ${line}`);
     }
     transactions.push({

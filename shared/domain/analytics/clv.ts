@@ -96,12 +96,17 @@ const validGammaGamma = (p: GammaGammaParams | undefined): p is GammaGammaParams
  * `annualDiscountRate` (default 10 %/year); see the file header for both formulas and when the
  * fallback applies. Never NaN, never negative; `method` says which formula produced the value.
  */
-export function customerLifetimeValue(customer: ClvCustomer, models: ClvModels, options?: ClvOptions): ClvResult {
+export function customerLifetimeValue(
+  customer: ClvCustomer,
+  models: ClvModels,
+  options?: ClvOptions,
+): ClvResult {
   const months = options?.months ?? 12;
   const annualRate = options?.annualDiscountRate ?? 0.1;
   const unitDays = options?.unitDays ?? 7;
   const minHistoryDays = options?.minHistoryDays ?? 0;
-  if (!(Number.isInteger(months) && months >= 1)) throw new RangeError(`months must be a positive integer, got ${months}`);
+  if (!(Number.isInteger(months) && months >= 1))
+    throw new RangeError(`months must be a positive integer, got ${months}`);
   if (!(annualRate > -1 && Number.isFinite(annualRate))) {
     throw new RangeError(`annualDiscountRate must be > -1, got ${annualRate}`);
   }

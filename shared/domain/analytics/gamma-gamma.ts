@@ -74,7 +74,10 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, row: { x: numb
 }
 
 /** Σ count × per-customer log-likelihood over the rows the fit uses (x ≥ 1, zbar > 0). */
-export function gammaGammaTotalLogLikelihood(params: GammaGammaParams, rows: readonly GammaGammaRow[]): number {
+export function gammaGammaTotalLogLikelihood(
+  params: GammaGammaParams,
+  rows: readonly GammaGammaRow[],
+): number {
   let total = 0;
   for (const row of rows) {
     const count = row.count ?? 1;
@@ -101,7 +104,8 @@ function prepareRows(rows: readonly GammaGammaRow[]): PreparedRows {
   let excluded = 0;
   rows.forEach((row, i) => {
     const count = row.count ?? 1;
-    if (!(Number.isFinite(count) && count >= 0)) throw new RangeError(`row ${i}: count must be >= 0, got ${count}`);
+    if (!(Number.isFinite(count) && count >= 0))
+      throw new RangeError(`row ${i}: count must be >= 0, got ${count}`);
     if (!(Number.isInteger(row.x) && row.x >= 0)) {
       throw new RangeError(`row ${i}: x must be a non-negative integer, got ${row.x}`);
     }
@@ -130,7 +134,8 @@ function prepareRows(rows: readonly GammaGammaRow[]): PreparedRows {
     totalWeight += weight[i] as number;
     weightedZbar += (weight[i] as number) * row.zbar;
   });
-  if (!(totalWeight > 0)) throw new RangeError('Gamma-Gamma fit needs at least one customer with x >= 1 and zbar > 0');
+  if (!(totalWeight > 0))
+    throw new RangeError('Gamma-Gamma fit needs at least one customer with x >= 1 and zbar > 0');
   return {
     xs: Float64Array.from(distinct.keys()),
     xIndex,
@@ -206,11 +211,15 @@ export function fitGammaGamma(rows: readonly GammaGammaRow[], options?: GammaGam
   const prepared = prepareRows(rows);
   const initial = options?.initial ?? { p: 1, q: 2, gamma: prepared.meanZbar };
   const start = [initial.p, initial.q, initial.gamma].map(Math.log);
-  const result = minimizeBfgs((theta, gradient) => negativeMeanLogLikelihood(prepared, theta, gradient), start, {
-    gradientTolerance: options?.gradientTolerance ?? 1e-10,
-    maxIterations: options?.maxIterations ?? 500,
-    maxStep: options?.maxStep ?? 2,
-  });
+  const result = minimizeBfgs(
+    (theta, gradient) => negativeMeanLogLikelihood(prepared, theta, gradient),
+    start,
+    {
+      gradientTolerance: options?.gradientTolerance ?? 1e-10,
+      maxIterations: options?.maxIterations ?? 500,
+      maxStep: options?.maxStep ?? 2,
+    },
+  );
   const [p, q, gamma] = result.x.map(Math.exp) as [number, number, number];
   return {
     params: { p, q, gamma },
@@ -227,7 +236,8 @@ export function fitGammaGamma(rows: readonly GammaGammaRow[], options?: GammaGam
  * multiple of it (e.g. 0.01: cents), which changes each customer's zbar by at most resolution/2.
  */
 export function compressGammaGammaRows(rows: Iterable<GammaGammaRow>, resolution?: number): GammaGammaRow[] {
-  if (resolution !== undefined && !(resolution > 0)) throw new RangeError(`resolution must be > 0, got ${resolution}`);
+  if (resolution !== undefined && !(resolution > 0))
+    throw new RangeError(`resolution must be > 0, got ${resolution}`);
   const snap = (v: number) => (resolution === undefined ? v : Math.round(v / resolution));
   const groups = new Map<string, { x: number; zbar: number; count: number }>();
   for (const row of rows) {

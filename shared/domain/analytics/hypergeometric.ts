@@ -51,7 +51,8 @@ export function digamma(x: number): number {
     y += 1;
   }
   const f = 1 / (y * y);
-  const tail = f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760))))));
+  const tail =
+    f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760))))));
   return result + Math.log(y) - 0.5 / y - tail;
 }
 
@@ -154,7 +155,13 @@ export function hyp2f1TimesPower(
  * The BG/NBD conditional expectation has this 0/0 at a = 1 (its (a+b+x−1)/(a−1) prefactor); see
  * `bgNbdConditionalExpectedTransactions`.
  */
-export function hyp2f1ScaledTail(a: number, b: number, c: number, z: number, options?: SeriesOptions): number {
+export function hyp2f1ScaledTail(
+  a: number,
+  b: number,
+  c: number,
+  z: number,
+  options?: SeriesOptions,
+): number {
   if (!(Math.abs(z) < 1)) throw new RangeError(`2F1 series needs |z| < 1, got z = ${z}`);
   const first = a * z;
   if (first === 0) return 0;
@@ -197,7 +204,8 @@ const dot = (u: readonly number[], v: readonly number[]) => {
   return s;
 };
 const maxAbs = (u: readonly number[]) => u.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const identity = (n: number) => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+const identity = (n: number): number[][] =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 
 /**
  * Minimises a smooth function with BFGS (inverse-Hessian updates, Nocedal & Wright 2006, §6.1) and a
@@ -264,7 +272,13 @@ export function minimizeBfgs(
     if (!accepted) {
       // No decrease is representable any more: we are at the optimum to machine precision unless the
       // gradient says otherwise.
-      return { x, value, iterations: iteration, evaluations, converged: maxAbs(gradient) <= 1e3 * gradientTolerance };
+      return {
+        x,
+        value,
+        iterations: iteration,
+        evaluations,
+        converged: maxAbs(gradient) <= 1e3 * gradientTolerance,
+      };
     }
 
     const s = candidate.map((ci, i) => ci - (x[i] as number));
@@ -293,5 +307,11 @@ export function minimizeBfgs(
     gradient = candidateGradient;
     value = candidateValue;
   }
-  return { x, value, iterations: maxIterations, evaluations, converged: maxAbs(gradient) <= gradientTolerance };
+  return {
+    x,
+    value,
+    iterations: maxIterations,
+    evaluations,
+    converged: maxAbs(gradient) <= gradientTolerance,
+  };
 }

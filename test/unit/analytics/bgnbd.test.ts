@@ -15,8 +15,19 @@ import { cdnowPublishedSummary, cdnowSummaries } from './cdnow-data.js';
 
 // shared/data/cdnow/README.md: FHL 2005 §7 (rounded) and a higher-precision fit of the raw log.
 const PUBLISHED = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426, logLikelihood: -9582.4 };
-const HIGH_PRECISION = { r: 0.2425945, alpha: 4.4136019, a: 0.7929199, b: 2.4258881, logLikelihood: -9582.429 };
-const PUBLISHED_PARAMS: BgNbdParams = { r: PUBLISHED.r, alpha: PUBLISHED.alpha, a: PUBLISHED.a, b: PUBLISHED.b };
+const HIGH_PRECISION = {
+  r: 0.2425945,
+  alpha: 4.4136019,
+  a: 0.7929199,
+  b: 2.4258881,
+  logLikelihood: -9582.429,
+};
+const PUBLISHED_PARAMS: BgNbdParams = {
+  r: PUBLISHED.r,
+  alpha: PUBLISHED.alpha,
+  a: PUBLISHED.a,
+  b: PUBLISHED.b,
+};
 const NAMES = ['r', 'alpha', 'a', 'b'] as const;
 
 const relativeError = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
@@ -52,7 +63,10 @@ describe('fitBgNbd on CDNOW', () => {
   });
 
   it('gives the published log-likelihood at the published parameters', () => {
-    expect(bgNbdTotalLogLikelihood(PUBLISHED_PARAMS, cdnowSummaries())).toBeCloseTo(PUBLISHED.logLikelihood, 0);
+    expect(bgNbdTotalLogLikelihood(PUBLISHED_PARAMS, cdnowSummaries())).toBeCloseTo(
+      PUBLISHED.logLikelihood,
+      0,
+    );
   });
 
   it('fits the 2,357 customers in well under a second', () => {
@@ -74,7 +88,10 @@ describe('fitBgNbd on CDNOW', () => {
     // evaluation of eq. (10) below, so the gap is the model's on this data, not the code's; 10 % is too
     // tight for it.
     const { params } = fitBgNbd(cdnowSummaries());
-    const predicted = cdnowSummaries().reduce((sum, c) => sum + bgNbdConditionalExpectedTransactions(params, c, 39), 0);
+    const predicted = cdnowSummaries().reduce(
+      (sum, c) => sum + bgNbdConditionalExpectedTransactions(params, c, 39),
+      0,
+    );
     expect(relativeError(predicted, 1882)).toBeLessThan(0.15);
     expect(predicted).toBeCloseTo(1653.4, 1);
     const unconditional = cdnowSummaries().reduce(
@@ -93,7 +110,8 @@ describe('grouped (weighted) rows', () => {
     expect(grouped.reduce((sum, row) => sum + (row.count ?? 1), 0)).toBe(2357);
     const one = fitBgNbd(customers);
     const many = fitBgNbd(grouped);
-    for (const name of NAMES) expect(relativeError(many.params[name], one.params[name]), name).toBeLessThan(1e-8);
+    for (const name of NAMES)
+      expect(relativeError(many.params[name], one.params[name]), name).toBeLessThan(1e-8);
     expect(many.logLikelihood).toBeCloseTo(one.logLikelihood, 6);
   });
 
@@ -101,13 +119,16 @@ describe('grouped (weighted) rows', () => {
     const rows = cdnowPublishedSummary().slice(0, 400);
     const doubled = fitBgNbd(rows.map((row) => ({ ...row, count: 2 })));
     const copied = fitBgNbd([...rows, ...rows]);
-    for (const name of NAMES) expect(relativeError(doubled.params[name], copied.params[name])).toBeLessThan(1e-8);
+    for (const name of NAMES)
+      expect(relativeError(doubled.params[name], copied.params[name])).toBeLessThan(1e-8);
     expect(doubled.customers).toBe(800);
   });
 
   it('merge across shards: compressing the shards’ compressed rows equals compressing everything', () => {
     const customers = cdnowSummaries();
-    const shards = [0, 1, 2, 3].map((shard) => compressBgNbdRows(customers.filter((_, i) => i % 4 === shard)));
+    const shards = [0, 1, 2, 3].map((shard) =>
+      compressBgNbdRows(customers.filter((_, i) => i % 4 === shard)),
+    );
     const merged = compressBgNbdRows(shards.flat());
     const direct = compressBgNbdRows(customers);
     const key = (row: { x: number; tx: number; T: number }) => `${row.x}|${row.tx}|${row.T}`;
@@ -158,7 +179,9 @@ describe('predictions with the published parameters', () => {
     [{ r: 0.5, alpha: 5, a: 1, b: 2 }, { x: 3, tx: 10, T: 20 }, 26, 1.0829175572923961567],
     [{ r: 2, alpha: 0.5, a: 3, b: 0.4 }, { x: 7, tx: 5, T: 5 }, 100, 3.1904119995337217931],
   ])('E[Y(t)] for %o, %o, t = %d', (params, customer, t, expected) => {
-    expect(relativeError(bgNbdConditionalExpectedTransactions(params, customer, t), expected)).toBeLessThan(1e-10);
+    expect(relativeError(bgNbdConditionalExpectedTransactions(params, customer, t), expected)).toBeLessThan(
+      1e-10,
+    );
   });
 
   it('underflows to 0 for customers long gone (x = 500 purchases in the first week, then 38 silent weeks)', () => {
@@ -169,7 +192,8 @@ describe('predictions with the published parameters', () => {
   it('E[X(t)] for a new customer is eq. (9) evaluated directly', () => {
     const { r, alpha, a, b } = PUBLISHED_PARAMS;
     for (const t of [1, 10, 39, 52, 104]) {
-      const direct = ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)));
+      const direct =
+        ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)));
       expect(relativeError(bgNbdExpectedTransactions(PUBLISHED_PARAMS, t), direct)).toBeLessThan(1e-10);
     }
   });
@@ -186,7 +210,10 @@ describe('predictions with the published parameters', () => {
   it('per-customer log-likelihood: a customer with no repeat purchase has the closed form of eq. (6)', () => {
     const { r, alpha } = PUBLISHED_PARAMS;
     // x = 0: L = (α/(α+T))^r (the B ratios and Γ ratios are 1).
-    expect(bgNbdLogLikelihood(PUBLISHED_PARAMS, { x: 0, tx: 0, T: 30 })).toBeCloseTo(r * Math.log(alpha / (alpha + 30)), 12);
+    expect(bgNbdLogLikelihood(PUBLISHED_PARAMS, { x: 0, tx: 0, T: 30 })).toBeCloseTo(
+      r * Math.log(alpha / (alpha + 30)),
+      12,
+    );
   });
 });
 

@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CustomerSummary, parseCdnowLog, summarize, type Transaction } from '../../../shared/domain/analytics/cdnow.js';
+import {
+  type CustomerSummary,
+  parseCdnowLog,
+  summarize,
+  type Transaction,
+} from '../../../shared/domain/analytics/cdnow.js';
 
 const DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/cdnow');
 

@@ -14,7 +14,11 @@ import {
   HOLDOUT_END,
 } from './cdnow-data.js';
 
-const purchase = (customerId: string, date: string, amount: number): Transaction => ({ customerId, date, amount });
+const purchase = (customerId: string, date: string, amount: number): Transaction => ({
+  customerId,
+  date,
+  amount,
+});
 
 describe('summarize', () => {
   const log = [
@@ -54,7 +58,10 @@ describe('summarize', () => {
   });
 
   it('counts a purchase on the calibration end day', () => {
-    const [customer] = summarize([purchase('a', '2024-01-01', 1), purchase('a', '2024-01-31', 2)], '2024-01-31');
+    const [customer] = summarize(
+      [purchase('a', '2024-01-01', 1), purchase('a', '2024-01-31', 2)],
+      '2024-01-31',
+    );
     expect(customer).toMatchObject({ x: 1, zbar: 2 });
   });
 
@@ -99,7 +106,9 @@ describe('parseCdnowLog', () => {
   });
 
   it('names the malformed line', () => {
-    expect(() => parseCdnowLog(' 00004 0001 19970101  2   29.33\n 00004 0001 1997-01-01 2 1\n')).toThrow(/line 2/);
+    expect(() => parseCdnowLog(' 00004 0001 19970101  2   29.33\n 00004 0001 1997-01-01 2 1\n')).toThrow(
+      /line 2/,
+    );
   });
 });
 

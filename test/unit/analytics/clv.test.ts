@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BgNbdParams, bgNbdConditionalExpectedTransactions, fitBgNbd } from '../../../shared/domain/analytics/bgnbd.js';
+import {
+  type BgNbdParams,
+  bgNbdConditionalExpectedTransactions,
+  fitBgNbd,
+} from '../../../shared/domain/analytics/bgnbd.js';
 import { summarize } from '../../../shared/domain/analytics/cdnow.js';
 import {
   type ClvModels,
@@ -111,7 +115,10 @@ describe('the fallback', () => {
   });
 
   it('is used when the spend model has no mean for a new customer (q ≤ 1)', () => {
-    const result = customerLifetimeValue({ x: 0, tx: 0, T: 10, zbar: 0 }, { bgNbd: BG_NBD, gammaGamma: { p: 2, q: 0.9, gamma: 5 } });
+    const result = customerLifetimeValue(
+      { x: 0, tx: 0, T: 10, zbar: 0 },
+      { bgNbd: BG_NBD, gammaGamma: { p: 2, q: 0.9, gamma: 5 } },
+    );
     expect(result).toMatchObject({ method: 'fallback', reason: 'spend model has no finite mean' });
   });
 
@@ -208,11 +215,16 @@ describe('invariants (property-based)', () => {
 
   it('a higher discount rate never increases the value', () => {
     fc.assert(
-      fc.property(plausibleCustomer, models, fc.double({ min: 0, max: 1, noNaN: true }), (customer, fitted, rate) => {
-        const low = customerLifetimeValue(customer, fitted, { annualDiscountRate: rate }).value;
-        const high = customerLifetimeValue(customer, fitted, { annualDiscountRate: rate + 0.05 }).value;
-        expect(high).toBeLessThanOrEqual(low * (1 + 1e-12));
-      }),
+      fc.property(
+        plausibleCustomer,
+        models,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (customer, fitted, rate) => {
+          const low = customerLifetimeValue(customer, fitted, { annualDiscountRate: rate }).value;
+          const high = customerLifetimeValue(customer, fitted, { annualDiscountRate: rate + 0.05 }).value;
+          expect(high).toBeLessThanOrEqual(low * (1 + 1e-12));
+        },
+      ),
       { numRuns: 100 },
     );
   });

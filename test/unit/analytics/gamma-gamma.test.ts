@@ -54,7 +54,10 @@ describe('fitGammaGamma on CDNOW', () => {
   });
 
   it('gives the published log-likelihood at the published parameters', () => {
-    expect(gammaGammaTotalLogLikelihood(PUBLISHED_PARAMS, cdnowSummaries())).toBeCloseTo(PUBLISHED.logLikelihood, 1);
+    expect(gammaGammaTotalLogLikelihood(PUBLISHED_PARAMS, cdnowSummaries())).toBeCloseTo(
+      PUBLISHED.logLikelihood,
+      1,
+    );
   });
 
   it('gives the same fit on grouped rows', () => {
@@ -63,7 +66,8 @@ describe('fitGammaGamma on CDNOW', () => {
     expect(grouped.length).toBeLessThan(rows.length);
     const one = fitGammaGamma(rows);
     const many = fitGammaGamma(grouped);
-    for (const name of NAMES) expect(relativeError(many.params[name], one.params[name]), name).toBeLessThan(1e-8);
+    for (const name of NAMES)
+      expect(relativeError(many.params[name], one.params[name]), name).toBeLessThan(1e-8);
     expect(many.customers).toBe(one.customers);
     expect(many.excluded).toBe(one.excluded);
   });
@@ -72,7 +76,8 @@ describe('fitGammaGamma on CDNOW', () => {
     const rows = cdnowSummaries().filter((s) => s.x > 0);
     const tripled = fitGammaGamma(rows.map((row) => ({ x: row.x, zbar: row.zbar, count: 3 })));
     const copied = fitGammaGamma([...rows, ...rows, ...rows]);
-    for (const name of NAMES) expect(relativeError(tripled.params[name], copied.params[name])).toBeLessThan(1e-8);
+    for (const name of NAMES)
+      expect(relativeError(tripled.params[name], copied.params[name])).toBeLessThan(1e-8);
   });
 
   it('rounding zbar to cents moves the fit by less than 0.1 %', () => {
@@ -105,7 +110,12 @@ describe('zero-value purchases', () => {
   });
 
   it('a fit with nothing to fit is an error', () => {
-    expect(() => fitGammaGamma([{ x: 0, zbar: 0 }, { x: 2, zbar: 0 }])).toThrow(RangeError);
+    expect(() =>
+      fitGammaGamma([
+        { x: 0, zbar: 0 },
+        { x: 2, zbar: 0 },
+      ]),
+    ).toThrow(RangeError);
     expect(() => fitGammaGamma([{ x: 1.5, zbar: 3 }])).toThrow(RangeError);
     expect(() => fitGammaGamma([{ x: 1, zbar: Number.NaN }])).toThrow(RangeError);
   });
@@ -121,20 +131,26 @@ describe('gammaGammaExpectedAverageValue', () => {
 
   it('moves towards the customer’s own zbar as x grows', () => {
     const zbar = 100;
-    const values = [1, 2, 5, 20, 100, 1000].map((x) => gammaGammaExpectedAverageValue(PUBLISHED_PARAMS, x, zbar));
+    const values = [1, 2, 5, 20, 100, 1000].map((x) =>
+      gammaGammaExpectedAverageValue(PUBLISHED_PARAMS, x, zbar),
+    );
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1] as number);
     expect(relativeError(values.at(-1) as number, zbar)).toBeLessThan(0.01);
   });
 
   it('is the weighted average of population mean and zbar (FH 2013 eq. 5)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 500 }), fc.double({ min: 0, max: 1e5, noNaN: true }), (x, zbar) => {
-        const weight = (p * x) / (p * x + q - 1);
-        const expected = (1 - weight) * populationMean + weight * zbar;
-        const value = gammaGammaExpectedAverageValue(PUBLISHED_PARAMS, x, zbar);
-        expect(Math.abs(value - expected)).toBeLessThan(1e-9 * Math.max(1, expected));
-        expect(value).toBeGreaterThanOrEqual(Math.min(populationMean, zbar) * (1 - 1e-12));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 500 }),
+        fc.double({ min: 0, max: 1e5, noNaN: true }),
+        (x, zbar) => {
+          const weight = (p * x) / (p * x + q - 1);
+          const expected = (1 - weight) * populationMean + weight * zbar;
+          const value = gammaGammaExpectedAverageValue(PUBLISHED_PARAMS, x, zbar);
+          expect(Math.abs(value - expected)).toBeLessThan(1e-9 * Math.max(1, expected));
+          expect(value).toBeGreaterThanOrEqual(Math.min(populationMean, zbar) * (1 - 1e-12));
+        },
+      ),
     );
   });
 
@@ -149,7 +165,12 @@ describe('log-likelihood', () => {
     // Γ(p+q)/(Γ(p)Γ(q)) γ^q z^(p−1) / (γ+z)^(p+q) — a scaled beta-prime.
     const [p, q, gamma, z] = [2.5, 3.5, 12, 7];
     const expected =
-      logGamma(p + q) - logGamma(p) - logGamma(q) + q * Math.log(gamma) + (p - 1) * Math.log(z) - (p + q) * Math.log(gamma + z);
+      logGamma(p + q) -
+      logGamma(p) -
+      logGamma(q) +
+      q * Math.log(gamma) +
+      (p - 1) * Math.log(z) -
+      (p + q) * Math.log(gamma + z);
     expect(gammaGammaLogLikelihood({ p, q, gamma }, { x: 1, zbar: z })).toBeCloseTo(expected, 12);
   });
 

@@ -41,7 +41,9 @@ describe('logGamma', () => {
   it('satisfies Γ(x+1) = x Γ(x)', () => {
     fc.assert(
       fc.property(fc.double({ min: 1e-6, max: 1e4, noNaN: true }), (x) => {
-        expect(Math.abs(logGamma(x + 1) - logGamma(x) - Math.log(x))).toBeLessThan(1e-10 * Math.max(1, logGamma(x + 1)));
+        expect(Math.abs(logGamma(x + 1) - logGamma(x) - Math.log(x))).toBeLessThan(
+          1e-10 * Math.max(1, logGamma(x + 1)),
+        );
       }),
     );
   });
@@ -151,7 +153,9 @@ describe('hyp2f1ScaledTail', () => {
         fc.double({ min: 0, max: 0.9, noNaN: true }),
         (a, b, c, z) => {
           const expected = (c * (hyp2f1(a, b, c, z) - 1)) / b;
-          expect(Math.abs(hyp2f1ScaledTail(a, b, c, z) - expected)).toBeLessThan(1e-9 * Math.max(1, Math.abs(expected)));
+          expect(Math.abs(hyp2f1ScaledTail(a, b, c, z) - expected)).toBeLessThan(
+            1e-9 * Math.max(1, Math.abs(expected)),
+          );
         },
       ),
     );

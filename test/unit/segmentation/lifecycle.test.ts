@@ -54,7 +54,9 @@ describe('lifecycle stages', () => {
     { name: 'one order 181 days ago is churned', input: orders(1, 181), expected: 'churned' },
     // 5 orders over 290 days: mean interval 72.5 days, at risk after 145.
     { name: 'five orders, the last 10 days ago, is loyal', input: orders(5, 300, 10), expected: 'loyal' },
-    { name: 'five orders, the last 145 days ago, is still loyal', input: orders(5, 300, 145), expected: 'loyal' },
+    // 5 orders over 200 days: mean interval 50, at risk after 100 days of silence.
+    { name: 'five orders, the last exactly 2 intervals ago, is still loyal', input: orders(5, 300, 100), expected: 'loyal' },
+    { name: 'five orders, the last just over 2 intervals ago, is at risk', input: orders(5, 300, 101), expected: 'at_risk' },
     // 5 orders over 150 days: mean interval 37.5, at risk after 75.
     {
       name: 'a loyal customer silent for twice their interval moves back to at risk',
