@@ -145,7 +145,9 @@ export class DataStack extends Stack {
       userPoolResourceServerName: 'Retain API',
       scopes: [ingest],
     });
-    this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.settings.authDomainPrefix } });
+    const domain = this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: props.settings.authDomainPrefix },
+    });
 
     this.peopleClient = this.userPool.addClient('PeopleClient', {
       userPoolClientName: 'people',
@@ -170,8 +172,6 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'PeopleClientId', { value: this.peopleClient.userPoolClientId });
     new CfnOutput(this, 'MachineClientId', { value: this.machineClient.userPoolClientId });
-    new CfnOutput(this, 'TokenEndpoint', {
-      value: `https://${props.settings.authDomainPrefix}.auth.${this.region}.amazoncognito.com/oauth2/token`,
-    });
+    new CfnOutput(this, 'TokenEndpoint', { value: `${domain.baseUrl()}/oauth2/token` });
   }
 }

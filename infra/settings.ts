@@ -45,7 +45,8 @@ export function settingsFromContext(app: App): RetainSettings {
     businessTimeZone: stringContext(app, 'businessTimeZone') ?? 'UTC',
     emailFrom: stringContext(app, 'emailFrom') ?? 'no-reply@example.com',
     ...(alarmEmail ? { alarmEmail } : {}),
-    authDomainPrefix: stringContext(app, 'authDomainPrefix') ?? `retain-${stage}`,
+    // The account id keeps the default prefix unique without asking for one.
+    authDomainPrefix: stringContext(app, 'authDomainPrefix') ?? `retain-${stage}-${Aws.ACCOUNT_ID}`,
   });
 }
 

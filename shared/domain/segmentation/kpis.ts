@@ -89,7 +89,14 @@ export function monthsBetween(from: string, to: string): number {
 
 /** No customers (the identity of `mergeKpiPartials`). */
 export function emptyKpiPartial(): KpiPartial {
-  return { customers: 0, buyers: 0, repeatBuyers: 0, clv: { count: 0, totalCents: 0 }, cohorts: {}, newCustomers: {} };
+  return {
+    customers: 0,
+    buyers: 0,
+    repeatBuyers: 0,
+    clv: { count: 0, totalCents: 0 },
+    cohorts: {},
+    newCustomers: {},
+  };
 }
 
 function addArrays(a: readonly number[], b: readonly number[]): number[] {
@@ -124,7 +131,10 @@ export function mergeKpiPartials(a: KpiPartial, b: KpiPartial): KpiPartial {
     buyers: a.buyers + b.buyers,
     repeatBuyers: a.repeatBuyers + b.repeatBuyers,
     clv: { count: a.clv.count + b.clv.count, totalCents: a.clv.totalCents + b.clv.totalCents },
-    cohorts: mergeRecords(a.cohorts, b.cohorts, (x, y) => ({ size: x.size + y.size, active: addArrays(x.active, y.active) })),
+    cohorts: mergeRecords(a.cohorts, b.cohorts, (x, y) => ({
+      size: x.size + y.size,
+      active: addArrays(x.active, y.active),
+    })),
     newCustomers: mergeRecords(a.newCustomers, b.newCustomers, (x, y) => mergeRecords(x, y, addNumbers)),
   };
 }
@@ -178,7 +188,9 @@ export function kpiPartialOf(customers: Iterable<KpiCustomer>): KpiPartial {
     repeatBuyers,
     clv,
     cohorts: sortedRecord(cohorts),
-    newCustomers: sortedRecord(new Map([...newCustomers].map(([month, byChannel]) => [month, sortedRecord(byChannel)]))),
+    newCustomers: sortedRecord(
+      new Map([...newCustomers].map(([month, byChannel]) => [month, sortedRecord(byChannel)])),
+    ),
   };
 }
 
@@ -215,7 +227,11 @@ export function averageClv(partial: KpiPartial): number | null {
 }
 
 /** New customers per acquisition channel whose first order fell in `fromMonth` … `toMonth` (inclusive). */
-export function newCustomersByChannel(partial: KpiPartial, fromMonth: string, toMonth: string): Record<string, number> {
+export function newCustomersByChannel(
+  partial: KpiPartial,
+  fromMonth: string,
+  toMonth: string,
+): Record<string, number> {
   const from = monthIndex(fromMonth, 'fromMonth');
   const to = monthIndex(toMonth, 'toMonth');
   let counts: Record<string, number> = {};

@@ -3,7 +3,15 @@
 // (loyal → at_risk, churned → reactivated → active). The previous stage matters only for
 // `reactivated`: a customer who was slipping away and ordered again.
 
-export const LIFECYCLE_STAGES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned', 'reactivated'] as const;
+export const LIFECYCLE_STAGES = [
+  'prospect',
+  'new',
+  'active',
+  'loyal',
+  'at_risk',
+  'churned',
+  'reactivated',
+] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 /** Thresholds of the lifecycle rules; all in days unless named otherwise. */
@@ -132,7 +140,11 @@ export function lifecycleStageFor(
     // Recovering without a new order (a refitted model raising P(alive)) is not a reactivation.
     if (since === null || last > since) return 'reactivated';
   }
-  if (input.previousStage === 'reactivated' && since !== null && daysBefore(asOf, since) < thresholds.reactivatedForDays) {
+  if (
+    input.previousStage === 'reactivated' &&
+    since !== null &&
+    daysBefore(asOf, since) < thresholds.reactivatedForDays
+  ) {
     return 'reactivated';
   }
   if (daysBefore(asOf, first) <= thresholds.newWithinDays) return 'new';

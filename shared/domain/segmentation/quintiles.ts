@@ -158,17 +158,31 @@ function sketchUnits(key: number, lnGamma: number): number {
 }
 
 /** The summary key of a value under the given summary settings. */
-function keyOf(value: number, kind: 'exact' | 'sketch', resolution: number, relativeAccuracy: number): number {
+function keyOf(
+  value: number,
+  kind: 'exact' | 'sketch',
+  resolution: number,
+  relativeAccuracy: number,
+): number {
   const units = toUnits(value, resolution);
   return kind === 'exact' ? units : sketchKey(units, logGamma(relativeAccuracy));
 }
 
 /** The value (in value units) a summary key stands for. */
-function valueOfKey(key: number, kind: 'exact' | 'sketch', resolution: number, relativeAccuracy: number): number {
+function valueOfKey(
+  key: number,
+  kind: 'exact' | 'sketch',
+  resolution: number,
+  relativeAccuracy: number,
+): number {
   return fromUnits(kind === 'exact' ? key : sketchUnits(key, logGamma(relativeAccuracy)), resolution);
 }
 
-function fromCounts(options: SummaryOptions, kind: 'exact' | 'sketch', counts: Map<number, number>): ValueSummary {
+function fromCounts(
+  options: SummaryOptions,
+  kind: 'exact' | 'sketch',
+  counts: Map<number, number>,
+): ValueSummary {
   const keys = [...counts.keys()].sort((a, b) => a - b);
   let count = 0;
   const values = keys.map((key) => {
@@ -207,7 +221,10 @@ export function emptySummary(options: Partial<SummaryOptions> = {}): ValueSummar
  * Summarises a shard's values. Values are rounded to `options.resolution`; non-finite values are
  * rejected (a NaN would silently break the ordering).
  */
-export function summarizeValues(values: Iterable<number>, options: Partial<SummaryOptions> = {}): ValueSummary {
+export function summarizeValues(
+  values: Iterable<number>,
+  options: Partial<SummaryOptions> = {},
+): ValueSummary {
   const resolved = resolveOptions(options);
   const counts = new Map<number, number>();
   for (const value of values) {

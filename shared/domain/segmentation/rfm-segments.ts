@@ -86,7 +86,8 @@ const SEGMENT_ID = /^[a-z][a-z0-9_]{0,39}$/;
 
 const SCORES: readonly Score[] = [1, 2, 3, 4, 5];
 
-const isScore = (value: unknown): value is Score => typeof value === 'number' && SCORES.includes(value as Score);
+const isScore = (value: unknown): value is Score =>
+  typeof value === 'number' && SCORES.includes(value as Score);
 
 /**
  * The combined FM score: the mean of F and M, halves rounded up (F 4, M 5 → 5), as a
@@ -108,12 +109,18 @@ export function checkRfmMap(map: RfmMap, field = 'rfmMap'): FieldIssue[] {
     const at = `${field}.${index}`;
     let valid = true;
     if (typeof rule.segment !== 'string' || !SEGMENT_ID.test(rule.segment)) {
-      issues.push({ field: `${at}.segment`, message: 'must be 1–40 lowercase letters, digits or _, e.g. at_risk' });
+      issues.push({
+        field: `${at}.segment`,
+        message: 'must be 1–40 lowercase letters, digits or _, e.g. at_risk',
+      });
     }
     for (const axis of ['recency', 'fm'] as const) {
       const range = rule[axis];
       if (!range || !isScore(range.min) || !isScore(range.max) || range.min > range.max) {
-        issues.push({ field: `${at}.${axis}`, message: 'must be { min, max } with whole scores 1 ≤ min ≤ max ≤ 5' });
+        issues.push({
+          field: `${at}.${axis}`,
+          message: 'must be { min, max } with whole scores 1 ≤ min ≤ max ≤ 5',
+        });
         valid = false;
       }
     }
@@ -124,16 +131,22 @@ export function checkRfmMap(map: RfmMap, field = 'rfmMap'): FieldIssue[] {
   });
   const name = (index: number) => `"${map[index]?.segment}" (rule ${index})`;
   const uncovered: string[] = [];
-  owners.forEach((row, r) =>
-    row.forEach((cell, fm) => {
+  for (const [r, row] of owners.entries()) {
+    for (const [fm, cell] of row.entries()) {
       if (cell.length === 0) uncovered.push(`R=${r + 1} FM=${fm + 1}`);
       if (cell.length > 1) {
-        issues.push({ field, message: `cell R=${r + 1} FM=${fm + 1} is covered by ${cell.map(name).join(' and ')}` });
+        issues.push({
+          field,
+          message: `cell R=${r + 1} FM=${fm + 1} is covered by ${cell.map(name).join(' and ')}`,
+        });
       }
-    }),
-  );
+    }
+  }
   if (uncovered.length > 0) {
-    issues.push({ field, message: `every R × FM cell needs a segment; not covered: ${uncovered.join(', ')}` });
+    issues.push({
+      field,
+      message: `every R × FM cell needs a segment; not covered: ${uncovered.join(', ')}`,
+    });
   }
   return issues;
 }

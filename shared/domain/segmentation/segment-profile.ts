@@ -3,7 +3,14 @@
 // them once. Sums are kept as integers in fixed units (cents, thousandths of a day, millionths of
 // a probability) because floating-point addition is not associative: with integer sums, merging
 // shard partials in whatever order they arrive gives bit-identical profiles.
-import { DEFAULT_SUMMARY_OPTIONS, emptySummary, medianOf, mergeSummaries, summarizeValues, type ValueSummary } from './quintiles.js';
+import {
+  DEFAULT_SUMMARY_OPTIONS,
+  emptySummary,
+  medianOf,
+  mergeSummaries,
+  summarizeValues,
+  type ValueSummary,
+} from './quintiles.js';
 
 /** What a profile needs to know about one customer. */
 export interface ProfileCustomer {
@@ -147,7 +154,10 @@ function addMean(mean: PartialMean, value: number | null | undefined, scale: num
 
 // Counts go through a Map and come out with Object.fromEntries, so that a value such as
 // `__proto__` is counted like any other instead of reaching the object's prototype.
-function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+function addCounts(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
   const sum = new Map(Object.entries(a));
   for (const [name, count] of Object.entries(b)) sum.set(name, (sum.get(name) ?? 0) + count);
   return Object.fromEntries(sum);
@@ -173,7 +183,8 @@ export function profileOf(customers: Iterable<ProfileCustomer>): SegmentProfileP
   const ageBand = new Map<string, number>();
   const region = new Map<string, number>();
   for (const customer of customers) {
-    if (!Number.isFinite(customer.monetary)) throw new RangeError(`monetary must be a finite number, got ${customer.monetary}`);
+    if (!Number.isFinite(customer.monetary))
+      throw new RangeError(`monetary must be a finite number, got ${customer.monetary}`);
     if (!(Number.isInteger(customer.frequency) && customer.frequency >= 0)) {
       throw new RangeError(`frequency must be a whole number ≥ 0, got ${customer.frequency}`);
     }
@@ -203,7 +214,10 @@ export function profileOf(customers: Iterable<ProfileCustomer>): SegmentProfileP
 }
 
 /** The profile with one more customer. */
-export function addCustomer(profile: SegmentProfilePartial, customer: ProfileCustomer): SegmentProfilePartial {
+export function addCustomer(
+  profile: SegmentProfilePartial,
+  customer: ProfileCustomer,
+): SegmentProfilePartial {
   return mergeProfiles(profile, profileOf([customer]));
 }
 
@@ -236,7 +250,8 @@ function shares(counts: Readonly<Record<string, number>>, size: number): Record<
   );
 }
 
-const average = (mean: PartialMean, scale: number) => (mean.count > 0 ? mean.total / scale / mean.count : null);
+const average = (mean: PartialMean, scale: number) =>
+  mean.count > 0 ? mean.total / scale / mean.count : null;
 
 /** The finished profile of a segment within a population of `populationSize` customers. */
 export function finalizeProfile(profile: SegmentProfilePartial, populationSize: number): SegmentProfile {

@@ -30,10 +30,23 @@ function issuesFrom<T>(check: (value: T) => FieldIssue[]) {
   });
 }
 
-const share = z.number().check(z.gte(0), z.lte(1));
-const positive = z.number().check(z.positive());
-const probability = z.number().check(z.gte(0), z.lte(1));
-const score = z.int().check(z.gte(1), z.lte(5));
+// zod/mini carries no message locale, so every check says in words what it expects.
+const share = z
+  .number()
+  .check(z.gte(0, 'must be a share between 0 and 1'), z.lte(1, 'must be a share between 0 and 1'));
+const days = z.number().check(z.gte(0, 'must be a number of days ≥ 0'));
+const positive = z.number().check(z.positive('must be a number > 0'));
+const probability = z
+  .number()
+  .check(
+    z.gte(0, 'must be a probability between 0 and 1'),
+    z.lte(1, 'must be a probability between 0 and 1'),
+  );
+const wholeAtLeast = (min: number) =>
+  z.int('must be a whole number').check(z.gte(min, `must be a whole number ≥ ${min}`));
+const score = z
+  .int('must be a whole score 1–5')
+  .check(z.gte(1, 'must be a whole score 1–5'), z.lte(5, 'must be a whole score 1–5'));
 const scoreRange = z.strictObject({ min: score, max: score });
 
 export const rfmMapSchema = z
@@ -42,8 +55,8 @@ export const rfmMapSchema = z
 
 export const membershipLevelSchema = z.strictObject({
   id: z.string(),
-  minSpend: z.number().check(z.gte(0)),
-  minOrders: z.int().check(z.gte(0)),
+  minSpend: z.number().check(z.gte(0, 'must be a number ≥ 0')),
+  minOrders: wholeAtLeast(0),
 });
 
 const membershipLevelsSchema = z
@@ -64,7 +77,7 @@ export const valueTierSettingsSchema = z
   );
 
 export const membershipSettingsSchema = z.strictObject({
-  windowDays: z._default(z.int().check(z.gte(1)), DEFAULT_MEMBERSHIP.windowDays),
+  windowDays: z._default(wholeAtLeast(1), DEFAULT_MEMBERSHIP.windowDays),
   levels: z._default(membershipLevelsSchema, () => DEFAULT_MEMBERSHIP.levels.map((level) => ({ ...level }))),
 });
 
@@ -72,15 +85,15 @@ const lifecycle = DEFAULT_LIFECYCLE_THRESHOLDS;
 
 export const lifecycleThresholdsSchema = z
   .strictObject({
-    newWithinDays: z._default(z.number().check(z.gte(0)), lifecycle.newWithinDays),
-    loyalMinOrders: z._default(z.int().check(z.gte(1)), lifecycle.loyalMinOrders),
+    newWithinDays: z._default(days, lifecycle.newWithinDays),
+    loyalMinOrders: z._default(wholeAtLeast(1), lifecycle.loyalMinOrders),
     atRiskIntervalMultiple: z._default(positive, lifecycle.atRiskIntervalMultiple),
-    atRiskMinDays: z._default(z.number().check(z.gte(0)), lifecycle.atRiskMinDays),
+    atRiskMinDays: z._default(days, lifecycle.atRiskMinDays),
     atRiskDefaultDays: z._default(positive, lifecycle.atRiskDefaultDays),
     atRiskPAlive: z._default(probability, lifecycle.atRiskPAlive),
     churnedAfterDays: z._default(positive, lifecycle.churnedAfterDays),
     churnedPAlive: z._default(probability, lifecycle.churnedPAlive),
-    reactivatedForDays: z._default(z.number().check(z.gte(0)), lifecycle.reactivatedForDays),
+    reactivatedForDays: z._default(days, lifecycle.reactivatedForDays),
   })
   .check(
     z.refine((t) => t.churnedPAlive <= t.atRiskPAlive, {

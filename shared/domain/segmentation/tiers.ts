@@ -3,7 +3,7 @@
 // grows. Membership levels are absolute: a customer reaches gold by spending a fixed amount in a
 // trailing window, whatever other customers do, because members are promised a rule they can see.
 import type { FieldIssue } from '../errors.js';
-import { type CutPoints, cutPointsAt, bandOf, type ValueSummary } from './quintiles.js';
+import { bandOf, type CutPoints, cutPointsAt, type ValueSummary } from './quintiles.js';
 
 export const VALUE_TIERS = ['high', 'medium', 'low'] as const;
 export type ValueTier = (typeof VALUE_TIERS)[number];
@@ -47,14 +47,16 @@ export function checkTierShares(shares: TierShares, field = 'valueTiers'): Field
  */
 export function tierCutPoints(summary: ValueSummary, shares: TierShares = DEFAULT_TIER_SHARES): CutPoints {
   const issues = checkTierShares(shares);
-  if (issues.length > 0) throw new RangeError(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+  if (issues.length > 0)
+    throw new RangeError(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
   // max(0, …) absorbs float noise such as 1 − (0.7 + 0.3) = -1e-17.
   return cutPointsAt(summary, [Math.max(0, 1 - (shares.high + shares.medium)), 1 - shares.high]);
 }
 
 /** The value tier of a customer's metric value against `tierCutPoints`. */
 export function valueTierFor(value: number, cuts: CutPoints): ValueTier {
-  if (cuts.keys.length !== 2) throw new RangeError(`valueTierFor needs tier cut points (2 boundaries), got ${cuts.keys.length}`);
+  if (cuts.keys.length !== 2)
+    throw new RangeError(`valueTierFor needs tier cut points (2 boundaries), got ${cuts.keys.length}`);
   const band = bandOf(value, cuts);
   return band === 2 ? 'high' : band === 1 ? 'medium' : 'low';
 }
@@ -92,9 +94,13 @@ const LEVEL_ID = /^[a-z][a-z0-9_]{0,39}$/;
  * minimums and stricter on one, so that the levels a customer reaches are always a prefix of
  * the list and "the highest reached" is well defined.
  */
-export function checkMembershipLevels(levels: readonly MembershipLevel[], field = 'membership.levels'): FieldIssue[] {
+export function checkMembershipLevels(
+  levels: readonly MembershipLevel[],
+  field = 'membership.levels',
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  if (!Array.isArray(levels) || levels.length === 0) return [{ field, message: 'must list at least one level' }];
+  if (!Array.isArray(levels) || levels.length === 0)
+    return [{ field, message: 'must list at least one level' }];
   const seen = new Set<string>();
   levels.forEach((level, i) => {
     const at = `${field}.${i}`;

@@ -8,6 +8,7 @@ import {
   customerRetentionRate,
   emptyKpiPartial,
   type KpiCustomer,
+  type KpiPartial,
   kpiPartialOf,
   mergeKpiPartials,
   monthOf,
@@ -27,7 +28,13 @@ const customers: KpiCustomer[] = [
     acquisitionChannel: 'ads',
   },
   // B: January cohort, never came back.
-  { firstOrderMonth: '2024-01', activeMonths: ['2024-01'], orderCount: 1, clv: 50, acquisitionChannel: 'ads' },
+  {
+    firstOrderMonth: '2024-01',
+    activeMonths: ['2024-01'],
+    orderCount: 1,
+    clv: 50,
+    acquisitionChannel: 'ads',
+  },
   // C: January cohort, Feb and Mar listed out of order, Jan not listed (active by definition).
   {
     firstOrderMonth: '2024-01',
@@ -37,11 +44,22 @@ const customers: KpiCustomer[] = [
     acquisitionChannel: 'seo',
   },
   // D: February cohort, no channel recorded.
-  { firstOrderMonth: '2024-02', activeMonths: ['2024-02', '2024-03'], orderCount: 2, clv: 30.5, acquisitionChannel: null },
+  {
+    firstOrderMonth: '2024-02',
+    activeMonths: ['2024-02', '2024-03'],
+    orderCount: 2,
+    clv: 30.5,
+    acquisitionChannel: null,
+  },
   // E: a prospect.
   { firstOrderMonth: null, activeMonths: [], orderCount: 0 },
   // F: April cohort, ordered again in June (after the as-of month).
-  { firstOrderMonth: '2024-04', activeMonths: ['2024-04', '2024-06'], orderCount: 2, acquisitionChannel: 'ads' },
+  {
+    firstOrderMonth: '2024-04',
+    activeMonths: ['2024-04', '2024-06'],
+    orderCount: 2,
+    acquisitionChannel: 'ads',
+  },
 ];
 
 describe('KPIs on a hand-computed example', () => {
@@ -77,7 +95,10 @@ describe('KPIs on a hand-computed example', () => {
   });
 
   it('CAC per channel for January–February', () => {
-    const report = cacByChannel({ ads: 300, seo: 90, tv: 1000 }, newCustomersByChannel(partial, '2024-01', '2024-02'));
+    const report = cacByChannel(
+      { ads: 300, seo: 90, tv: 1000 },
+      newCustomersByChannel(partial, '2024-01', '2024-02'),
+    );
     expect(report).toEqual({
       byChannel: {
         ads: { cost: 300, newCustomers: 2, cac: 150 },
@@ -95,7 +116,12 @@ describe('KPIs on a hand-computed example', () => {
   });
 
   it('counts all customers, buyers and repeat buyers', () => {
-    expect(partial).toMatchObject({ customers: 6, buyers: 5, repeatBuyers: 4, clv: { count: 3, totalCents: 18050 } });
+    expect(partial).toMatchObject({
+      customers: 6,
+      buyers: 5,
+      repeatBuyers: 4,
+      clv: { count: 3, totalCents: 18050 },
+    });
   });
 
   it('classic CRR: (E − N) / S', () => {
@@ -130,11 +156,15 @@ describe('months', () => {
   });
 
   it.each(['2024-13', '2024-1', '24-01', 'January'])('rejects the month %s', (month) => {
-    expect(() => kpiPartialOf([{ firstOrderMonth: month, activeMonths: [], orderCount: 1 }])).toThrow(/YYYY-MM/);
+    expect(() => kpiPartialOf([{ firstOrderMonth: month, activeMonths: [], orderCount: 1 }])).toThrow(
+      /YYYY-MM/,
+    );
   });
 });
 
-const month = fc.integer({ min: 0, max: 23 }).map((i) => `${2023 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
+const month = fc
+  .integer({ min: 0, max: 23 })
+  .map((i) => `${2023 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
 const kpiCustomer: fc.Arbitrary<KpiCustomer> = fc.oneof(
   fc.record({
     firstOrderMonth: month,
@@ -150,15 +180,17 @@ describe('KPI partial properties', () => {
   it('merging shard partials in any grouping and order equals the partial of all customers', () => {
     fc.assert(
       fc.property(fc.array(kpiCustomer, { maxLength: 60 }), fc.array(fc.nat(3)), (all, assignment) => {
-        const shards = [0, 1, 2, 3].map((s) => kpiPartialOf(all.filter((_, i) => (assignment[i] ?? 0) === s)));
+        const shards = [0, 1, 2, 3].map((s) =>
+          kpiPartialOf(all.filter((_, i) => (assignment[i] ?? 0) === s)),
+        );
         const whole = kpiPartialOf(all);
-        const [a, b, c, d] = shards as [ReturnType<typeof kpiPartialOf>, ...ReturnType<typeof kpiPartialOf>[]];
+        const [a, b, c, d] = shards as [KpiPartial, KpiPartial, KpiPartial, KpiPartial];
         const forwards = shards.reduce(mergeKpiPartials, emptyKpiPartial());
         const backwards = [...shards].reverse().reduce(mergeKpiPartials, emptyKpiPartial());
         expect(forwards).toEqual(whole);
         expect(backwards).toEqual(whole);
         expect(JSON.stringify(backwards)).toBe(JSON.stringify(whole));
-        expect(mergeKpiPartials(mergeKpiPartials(a, b as never), mergeKpiPartials(c as never, d as never))).toEqual(whole);
+        expect(mergeKpiPartials(mergeKpiPartials(a, b), mergeKpiPartials(c, d))).toEqual(whole);
       }),
     );
   });

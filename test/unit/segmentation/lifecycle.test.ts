@@ -50,13 +50,25 @@ describe('lifecycle stages', () => {
       expected: 'active',
     },
     { name: 'one order 91 days ago is at risk', input: orders(1, 91), expected: 'at_risk' },
-    { name: 'one order 180 days ago is at risk, not yet churned', input: orders(1, 180), expected: 'at_risk' },
+    {
+      name: 'one order 180 days ago is at risk, not yet churned',
+      input: orders(1, 180),
+      expected: 'at_risk',
+    },
     { name: 'one order 181 days ago is churned', input: orders(1, 181), expected: 'churned' },
     // 5 orders over 290 days: mean interval 72.5 days, at risk after 145.
     { name: 'five orders, the last 10 days ago, is loyal', input: orders(5, 300, 10), expected: 'loyal' },
     // 5 orders over 200 days: mean interval 50, at risk after 100 days of silence.
-    { name: 'five orders, the last exactly 2 intervals ago, is still loyal', input: orders(5, 300, 100), expected: 'loyal' },
-    { name: 'five orders, the last just over 2 intervals ago, is at risk', input: orders(5, 300, 101), expected: 'at_risk' },
+    {
+      name: 'five orders, the last exactly 2 intervals ago, is still loyal',
+      input: orders(5, 300, 100),
+      expected: 'loyal',
+    },
+    {
+      name: 'five orders, the last just over 2 intervals ago, is at risk',
+      input: orders(5, 300, 101),
+      expected: 'at_risk',
+    },
     // 5 orders over 150 days: mean interval 37.5, at risk after 75.
     {
       name: 'a loyal customer silent for twice their interval moves back to at risk',
@@ -71,10 +83,26 @@ describe('lifecycle stages', () => {
       input: orders(3, 900, 200),
       expected: 'churned',
     },
-    { name: 'P(alive) below 0.5 is at risk despite a recent order', input: { ...orders(3, 200, 5), pAlive: 0.4 }, expected: 'at_risk' },
-    { name: 'P(alive) below 0.2 is churned', input: { ...orders(3, 200, 5), pAlive: 0.1 }, expected: 'churned' },
-    { name: 'P(alive) of exactly 0.5 is not at risk', input: { ...orders(3, 200, 5), pAlive: 0.5 }, expected: 'active' },
-    { name: 'without a model the days decide', input: { ...orders(3, 200, 5), pAlive: null }, expected: 'active' },
+    {
+      name: 'P(alive) below 0.5 is at risk despite a recent order',
+      input: { ...orders(3, 200, 5), pAlive: 0.4 },
+      expected: 'at_risk',
+    },
+    {
+      name: 'P(alive) below 0.2 is churned',
+      input: { ...orders(3, 200, 5), pAlive: 0.1 },
+      expected: 'churned',
+    },
+    {
+      name: 'P(alive) of exactly 0.5 is not at risk',
+      input: { ...orders(3, 200, 5), pAlive: 0.5 },
+      expected: 'active',
+    },
+    {
+      name: 'without a model the days decide',
+      input: { ...orders(3, 200, 5), pAlive: null },
+      expected: 'active',
+    },
     {
       name: 'a churned customer who ordered again is reactivated',
       input: { ...orders(3, 400, 5), previousStage: 'churned' },
@@ -82,12 +110,22 @@ describe('lifecycle stages', () => {
     },
     {
       name: 'an at-risk customer who ordered after becoming at risk is reactivated',
-      input: { ...orders(2, 180, 11), previousStage: 'at_risk', previousStageSince: daysAgo(30), pAlive: 0.9 },
+      input: {
+        ...orders(2, 180, 11),
+        previousStage: 'at_risk',
+        previousStageSince: daysAgo(30),
+        pAlive: 0.9,
+      },
       expected: 'reactivated',
     },
     {
       name: 'an at-risk customer lifted by the model without a new order is not reactivated',
-      input: { ...orders(2, 180, 42), previousStage: 'at_risk', previousStageSince: daysAgo(30), pAlive: 0.6 },
+      input: {
+        ...orders(2, 180, 42),
+        previousStage: 'at_risk',
+        previousStageSince: daysAgo(30),
+        pAlive: 0.6,
+      },
       expected: 'active',
     },
     {
@@ -107,7 +145,12 @@ describe('lifecycle stages', () => {
     },
     {
       name: 'a reactivated customer who goes quiet again is at risk',
-      input: { ...orders(3, 400, 100), previousStage: 'reactivated', previousStageSince: daysAgo(100), pAlive: 0.3 },
+      input: {
+        ...orders(3, 400, 100),
+        previousStage: 'reactivated',
+        previousStageSince: daysAgo(100),
+        pAlive: 0.3,
+      },
       expected: 'at_risk',
     },
     {
@@ -115,8 +158,16 @@ describe('lifecycle stages', () => {
       input: { ...orders(1, 150), previousStage: 'churned' },
       expected: 'at_risk',
     },
-    { name: 'a new customer becomes active', input: { ...orders(1, 40), previousStage: 'new' }, expected: 'active' },
-    { name: 'an active customer with a fourth order becomes loyal', input: { ...orders(4, 200, 2), previousStage: 'active' }, expected: 'loyal' },
+    {
+      name: 'a new customer becomes active',
+      input: { ...orders(1, 40), previousStage: 'new' },
+      expected: 'active',
+    },
+    {
+      name: 'an active customer with a fourth order becomes loyal',
+      input: { ...orders(4, 200, 2), previousStage: 'active' },
+      expected: 'loyal',
+    },
     {
       name: 'a loyal customer whose orders were erased moves back to prospect',
       input: { orderCount: 0, previousStage: 'loyal' },
@@ -134,7 +185,12 @@ describe('lifecycle stages', () => {
   });
 
   it('follows configured thresholds', () => {
-    const thresholds = { ...DEFAULT_LIFECYCLE_THRESHOLDS, churnedAfterDays: 60, newWithinDays: 7, loyalMinOrders: 2 };
+    const thresholds = {
+      ...DEFAULT_LIFECYCLE_THRESHOLDS,
+      churnedAfterDays: 60,
+      newWithinDays: 7,
+      loyalMinOrders: 2,
+    };
     expect(lifecycleStageFor({ ...base, ...orders(1, 61) }, thresholds)).toBe('churned');
     expect(lifecycleStageFor({ ...base, ...orders(1, 8) }, thresholds)).toBe('active');
     expect(lifecycleStageFor({ ...base, ...orders(2, 40, 8) }, thresholds)).toBe('loyal');
@@ -144,8 +200,16 @@ describe('lifecycle stages', () => {
     { name: 'a negative order count', input: { orderCount: -1 }, message: /orderCount/ },
     { name: 'a fractional order count', input: { orderCount: 1.5 }, message: /orderCount/ },
     { name: 'orders without dates', input: { orderCount: 2 }, message: /needs firstOrderAt and lastOrderAt/ },
-    { name: 'a date that does not parse', input: { ...orders(1, 5), lastOrderAt: 'last week' }, message: /lastOrderAt/ },
-    { name: 'an as-of that does not parse', input: { ...orders(1, 5), asOf: '07/01/2024x' }, message: /asOf/ },
+    {
+      name: 'a date that does not parse',
+      input: { ...orders(1, 5), lastOrderAt: 'last week' },
+      message: /lastOrderAt/,
+    },
+    {
+      name: 'an as-of that does not parse',
+      input: { ...orders(1, 5), asOf: '07/01/2024x' },
+      message: /asOf/,
+    },
   ])('rejects $name', ({ input, message }) => {
     expect(() => lifecycleStageFor({ ...base, ...input })).toThrow(message);
   });
@@ -176,7 +240,8 @@ describe('lifecycle stages', () => {
           expect(result === 'prospect').toBe(count === 0);
           if (count > 0 && pAlive !== null && pAlive < 0.2) expect(result).toBe('churned');
           if (count > 0 && last > 180) expect(result).toBe('churned');
-          if (result === 'reactivated') expect(['at_risk', 'churned', 'reactivated']).toContain(previousStage);
+          if (result === 'reactivated')
+            expect(['at_risk', 'churned', 'reactivated']).toContain(previousStage);
         },
       ),
     );

@@ -173,9 +173,9 @@ describe('summaries', () => {
   });
 
   it('refuses to merge summaries made with different options', () => {
-    expect(() => mergeSummaries(summarizeValues([1], WHOLE), summarizeValues([1], { resolution: 0.01 }))).toThrow(
-      /different options/,
-    );
+    expect(() =>
+      mergeSummaries(summarizeValues([1], WHOLE), summarizeValues([1], { resolution: 0.01 })),
+    ).toThrow(/different options/);
   });
 
   it('rejects shares that are out of range or out of order', () => {
@@ -213,12 +213,17 @@ const direction = fc.constantFrom<ScoreDirection>('higher_is_better', 'lower_is_
 describe('quintile properties', () => {
   it('scores are always whole numbers 1–5, for population values and any other value', () => {
     fc.assert(
-      fc.property(wideValues, fc.double({ min: -1e9, max: 1e9, noNaN: true }), direction, (values, other, dir) => {
-        const cuts = cutPoints(summarizeValues(values, WHOLE));
-        for (const value of [...values, other]) {
-          expect([1, 2, 3, 4, 5]).toContain(scoreValue(value, cuts, dir));
-        }
-      }),
+      fc.property(
+        wideValues,
+        fc.double({ min: -1e9, max: 1e9, noNaN: true }),
+        direction,
+        (values, other, dir) => {
+          const cuts = cutPoints(summarizeValues(values, WHOLE));
+          for (const value of [...values, other]) {
+            expect([1, 2, 3, 4, 5]).toContain(scoreValue(value, cuts, dir));
+          }
+        },
+      ),
     );
   });
 
@@ -247,20 +252,24 @@ describe('quintile properties', () => {
     fc.assert(
       fc.property(smallValues, (values) => {
         const cuts = cutPoints(summarizeValues(values, WHOLE));
-        for (const value of values) expect(scoreValue(value, cuts, 'higher_is_better')).toBe(oracleScore(values, value));
+        for (const value of values)
+          expect(scoreValue(value, cuts, 'higher_is_better')).toBe(oracleScore(values, value));
       }),
     );
   });
 
   it('distinct values fill each quintile with a fifth of the population (±1)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 300 }), (values) => {
-        const scores = scoresOf(values);
-        for (const score of [1, 2, 3, 4, 5]) {
-          const n = scores.filter((s) => s === score).length;
-          expect(Math.abs(n - values.length / 5)).toBeLessThanOrEqual(1);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 300 }),
+        (values) => {
+          const scores = scoresOf(values);
+          for (const score of [1, 2, 3, 4, 5]) {
+            const n = scores.filter((s) => s === score).length;
+            expect(Math.abs(n - values.length / 5)).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
     );
   });
 
@@ -287,7 +296,10 @@ describe('quintile properties', () => {
               ),
             );
             const reordered = rotation
-              .reduce((list, r) => [...list.slice(r % list.length), ...list.slice(0, r % list.length)], shards)
+              .reduce(
+                (list, r) => [...list.slice(r % list.length), ...list.slice(0, r % list.length)],
+                shards,
+              )
               .reverse()
               .reduce((acc, shard) => mergeSummaries(shard, acc), emptySummary(options));
             expect(merged).toEqual(whole);
@@ -303,8 +315,14 @@ describe('quintile properties', () => {
     const options = { resolution: 1, maxExactValues: 16 };
     fc.assert(
       fc.property(wideValues, wideValues, wideValues, (a, b, c) => {
-        const [sa, sb, sc] = [a, b, c].map((v) => summarizeValues(v, options)) as [ValueSummary, ValueSummary, ValueSummary];
-        expect(mergeSummaries(mergeSummaries(sa, sb), sc)).toEqual(mergeSummaries(sa, mergeSummaries(sb, sc)));
+        const [sa, sb, sc] = [a, b, c].map((v) => summarizeValues(v, options)) as [
+          ValueSummary,
+          ValueSummary,
+          ValueSummary,
+        ];
+        expect(mergeSummaries(mergeSummaries(sa, sb), sc)).toEqual(
+          mergeSummaries(sa, mergeSummaries(sb, sc)),
+        );
         expect(mergeSummaries(sa, sb)).toEqual(mergeSummaries(sb, sa));
       }),
     );
@@ -312,24 +330,31 @@ describe('quintile properties', () => {
 
   it('the sketch median is within the documented 1 % of the exact median', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 10_000_000 }), { minLength: 1, maxLength: 300 }), (values) => {
-        const sketch = summarizeValues(values, { resolution: 1, maxExactValues: 1 });
-        const exact = medianOf(summarizeValues(values, WHOLE)) as number;
-        const approx = medianOf(sketch) as number;
-        expect(Math.abs(approx - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 10_000_000 }), { minLength: 1, maxLength: 300 }),
+        (values) => {
+          const sketch = summarizeValues(values, { resolution: 1, maxExactValues: 1 });
+          const exact = medianOf(summarizeValues(values, WHOLE)) as number;
+          const approx = medianOf(sketch) as number;
+          expect(Math.abs(approx - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
+        },
+      ),
     );
   });
 
   it('sketch scores agree with the oracle on values rounded to their bucket', () => {
     // Values 3 % apart never share a (2 % wide) bucket, so the sketch must then score them exactly.
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { minLength: 2, maxLength: 150 }), (exponents) => {
-        const values = exponents.map((e) => Math.round(1000 * 1.03 ** e));
-        const cuts = cutPoints(summarizeValues(values, { resolution: 1, maxExactValues: 1 }));
-        expect(cuts.kind).toBe('sketch');
-        for (const value of values) expect(scoreValue(value, cuts, 'higher_is_better')).toBe(oracleScore(values, value));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { minLength: 2, maxLength: 150 }),
+        (exponents) => {
+          const values = exponents.map((e) => Math.round(1000 * 1.03 ** e));
+          const cuts = cutPoints(summarizeValues(values, { resolution: 1, maxExactValues: 1 }));
+          expect(cuts.kind).toBe('sketch');
+          for (const value of values)
+            expect(scoreValue(value, cuts, 'higher_is_better')).toBe(oracleScore(values, value));
+        },
+      ),
     );
   });
 });

@@ -126,7 +126,8 @@ describe('custom RFM maps', () => {
     {
       name: 'a gap',
       map: [{ segment: 'all', recency: { min: 1, max: 5 }, fm: { min: 1, max: 4 } }],
-      message: 'every R × FM cell needs a segment; not covered: R=1 FM=5, R=2 FM=5, R=3 FM=5, R=4 FM=5, R=5 FM=5',
+      message:
+        'every R × FM cell needs a segment; not covered: R=1 FM=5, R=2 FM=5, R=3 FM=5, R=4 FM=5, R=5 FM=5',
     },
     {
       name: 'an overlap',

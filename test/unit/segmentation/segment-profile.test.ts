@@ -9,6 +9,7 @@ import {
   mergeProfiles,
   type ProfileCustomer,
   profileOf,
+  type SegmentProfilePartial,
 } from '../../../shared/domain/segmentation/segment-profile.js';
 
 const alice: ProfileCustomer = {
@@ -83,7 +84,11 @@ describe('segment profiles', () => {
   });
 
   it('falls back to an approximate median for a large, varied segment', () => {
-    const customers = Array.from({ length: 5001 }, (_, i) => ({ monetary: 10 + i * 0.37, frequency: 1, recencyDays: 1 }));
+    const customers = Array.from({ length: 5001 }, (_, i) => ({
+      monetary: 10 + i * 0.37,
+      frequency: 1,
+      recencyDays: 1,
+    }));
     const profile = finalizeProfile(profileOf(customers), 5001);
     expect(profile.spend.medianExact).toBe(false);
     const exact = 10 + 2500 * 0.37;
@@ -91,7 +96,13 @@ describe('segment profiles', () => {
   });
 
   it('counts a region named like an object property as a plain region', () => {
-    const profile = finalizeProfile(profileOf([{ ...alice, region: '__proto__' }, { ...bob, region: '__proto__' }]), 2);
+    const profile = finalizeProfile(
+      profileOf([
+        { ...alice, region: '__proto__' },
+        { ...bob, region: '__proto__' },
+      ]),
+      2,
+    );
     expect(Object.entries(profile.region)).toEqual([['__proto__', { count: 2, share: 1 }]]);
   });
 
@@ -123,9 +134,9 @@ describe('profile merge properties', () => {
     fc.assert(
       fc.property(segment, segment, segment, (a, b, c) => {
         const [pa, pb, pc] = [a, b, c].map(profileOf) as [
-          ReturnType<typeof profileOf>,
-          ReturnType<typeof profileOf>,
-          ReturnType<typeof profileOf>,
+          SegmentProfilePartial,
+          SegmentProfilePartial,
+          SegmentProfilePartial,
         ];
         const left = mergeProfiles(mergeProfiles(pa, pb), pc);
         expect(mergeProfiles(pa, mergeProfiles(pb, pc))).toEqual(left);

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptySummary, mergeSummaries, summarizeValues } from '../../../shared/domain/segmentation/quintiles.js';
+import {
+  emptySummary,
+  mergeSummaries,
+  summarizeValues,
+} from '../../../shared/domain/segmentation/quintiles.js';
 import {
   checkMembershipLevels,
   checkTierShares,
@@ -70,13 +74,19 @@ describe('value tiers', () => {
   });
 
   it('puts everyone in medium or high when the shares add up to 1', () => {
-    expect(new Set(tiersOf([1, 2, 3, 4, 5], { high: 0.4, medium: 0.6 }))).toEqual(new Set(['medium', 'high']));
+    expect(new Set(tiersOf([1, 2, 3, 4, 5], { high: 0.4, medium: 0.6 }))).toEqual(
+      new Set(['medium', 'high']),
+    );
   });
 
   it('computes the tiers from merged shard summaries', () => {
     const whole = tierCutPoints(summarizeValues([5, 1, 9, 3, 7, 2, 8, 4, 6, 10], CENTS));
     const merged = tierCutPoints(
-      [[5, 1, 9], [3, 7], [2, 8, 4, 6, 10]]
+      [
+        [5, 1, 9],
+        [3, 7],
+        [2, 8, 4, 6, 10],
+      ]
         .map((shard) => summarizeValues(shard, CENTS))
         .reduce(mergeSummaries, emptySummary(CENTS)),
     );
@@ -96,16 +106,22 @@ describe('value tiers', () => {
   it('a higher value never gets a lower tier, and distinct values fill the tiers to within one customer', () => {
     const rank = { low: 0, medium: 1, high: 2 };
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 200 }), (cents) => {
-        const values = cents.map((c) => c / 100);
-        const tiers = tiersOf(values);
-        const sorted = values.map((value, i) => [value, rank[tiers[i] ?? 'low']] as const).sort((a, b) => a[0] - b[0]);
-        for (let i = 1; i < sorted.length; i++) expect(sorted[i]?.[1]).toBeGreaterThanOrEqual(sorted[i - 1]?.[1] ?? 0);
-        const high = tiers.filter((t) => t === 'high').length;
-        const medium = tiers.filter((t) => t === 'medium').length;
-        expect(Math.abs(high - 0.2 * values.length)).toBeLessThanOrEqual(1);
-        expect(Math.abs(medium - 0.3 * values.length)).toBeLessThanOrEqual(1.5);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 200 }),
+        (cents) => {
+          const values = cents.map((c) => c / 100);
+          const tiers = tiersOf(values);
+          const sorted = values
+            .map((value, i) => [value, rank[tiers[i] ?? 'low']] as const)
+            .sort((a, b) => a[0] - b[0]);
+          for (let i = 1; i < sorted.length; i++)
+            expect(sorted[i]?.[1]).toBeGreaterThanOrEqual(sorted[i - 1]?.[1] ?? 0);
+          const high = tiers.filter((t) => t === 'high').length;
+          const medium = tiers.filter((t) => t === 'medium').length;
+          expect(Math.abs(high - 0.2 * values.length)).toBeLessThanOrEqual(1);
+          expect(Math.abs(medium - 0.3 * values.length)).toBeLessThanOrEqual(1.5);
+        },
+      ),
     );
   });
 });
