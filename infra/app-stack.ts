@@ -35,6 +35,7 @@ import {
 import { Email } from './email.js';
 import type { EmailTemplate } from './email-templates.js';
 import { applyGrants, baseEnvironment, type GrantTargets } from './function-environment.js';
+import { acknowledgeWildcards, findingArn } from './nag.js';
 import { RetainFunction } from './retain-function.js';
 import { type RetainSettings, resourceNames } from './settings.js';
 
@@ -50,6 +51,8 @@ export interface AppStackProps extends StackProps {
   readonly settings: RetainSettings;
   readonly data: DataResources;
   readonly emailTemplates: readonly EmailTemplate[];
+  /** The functions to deploy: the declaration in shared/app.ts unless a test brings its own. */
+  readonly functions?: Readonly<Record<string, FunctionSpec>>;
 }
 
 /** EventBridge delivery to a target: retried with back-off for up to two hours, then the DLQ. */
@@ -141,7 +144,7 @@ export class AppStack extends Stack {
       publicBaseUrl: this.api.apiEndpoint,
     };
 
-    for (const [name, spec] of Object.entries(functions as Record<string, FunctionSpec>)) {
+    for (const [name, spec] of Object.entries(props.functions ?? (functions as Record<string, FunctionSpec>))) {
       this.addFunction(name, spec, targets);
     }
 
@@ -176,7 +179,27 @@ export class AppStack extends Stack {
       for (const route of spec.routes) this.addRoute(route, integration);
     }
     for (const rule of spec.events ?? []) this.addRule(scope, name, fn, rule);
-    for (const schedule of spec.schedules ?? []) this.addSchedule(scope, fn, schedule);
+    if (spec.schedules?.length) {
+      const role = this.schedulerRole(scope, fn);
+      for (const schedule of spec.schedules) this.addSchedule(scope, fn, role, schedule);
+    }
+  }
+
+  /** The role EventBridge Scheduler assumes to invoke one function (and send to its DLQs). */
+  private schedulerRole(scope: Construct, fn: RetainFunction): iam.Role {
+    const role = new iam.Role(scope, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: `EventBridge Scheduler invoking ${fn.function.node.path}`,
+    });
+    fn.function.grantInvoke(role);
+    acknowledgeWildcards(
+      role.node.findChild('DefaultPolicy'),
+      [`Resource::${findingArn(this, fn.function.functionArn)}:*`],
+      "grantInvoke covers the function's versions and aliases (`<arn>:*`) of this one function only.",
+    );
+    return role;
   }
 
   private addRoute(route: HttpRoute, integration: HttpLambdaIntegration): void {
@@ -205,7 +228,7 @@ export class AppStack extends Stack {
       : undefined;
     new events.Rule(scope, id, {
       eventBus: rule.bus === 'default' ? this.defaultBus : this.eventBus,
-      description: `${rule.name}: ${rule.detailType.join(', ')} → ${functionName}`.slice(0, 512),
+      description: `${rule.name}: ${rule.detailType.join(', ')} -> ${functionName}`.slice(0, 512),
       eventPattern: {
         source: [...(rule.source ?? [EVENT_SOURCE])],
         detailType: [...rule.detailType],
@@ -221,7 +244,7 @@ export class AppStack extends Stack {
     });
   }
 
-  private addSchedule(scope: Construct, fn: RetainFunction, spec: ScheduleSpec): void {
+  private addSchedule(scope: Construct, fn: RetainFunction, role: iam.IRole, spec: ScheduleSpec): void {
     const timeZone = spec.timeZone === 'business' ? this.settings.businessTimeZone : 'UTC';
     const expression = cronExpression(spec.cron);
     const id = `Schedule${pascal(spec.job)}`;
@@ -229,10 +252,11 @@ export class AppStack extends Stack {
     new scheduler.Schedule(scope, id, {
       // The declaration's description says when the job fires; the schedule carries it, with the
       // expression and the zone it is evaluated in, e.g. "Nightly analytics run at 02:00 business
-      // time — cron(0 2 * * ? *) in Europe/Berlin".
-      description: `${spec.description} — ${expression} in ${timeZone}`.slice(0, 512),
+      // time - cron(0 2 * * ? *) in Europe/Berlin".
+      description: `${spec.description} - ${expression} in ${timeZone}`.slice(0, 512),
       schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
       target: new schedulerTargets.LambdaInvoke(fn.function, {
+        role,
         input: scheduler.ScheduleTargetInput.fromObject({ job: spec.job }),
         retryAttempts: TARGET_RETRY_ATTEMPTS,
         maxEventAge: TARGET_MAX_EVENT_AGE,

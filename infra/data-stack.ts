@@ -75,10 +75,6 @@ export class DataStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the server access logs of the exports bucket; logging it into itself would loop.',
-    });
 
     this.exportsBucket = new s3.Bucket(this, 'Exports', {
       bucketName: names.exportsBucket,

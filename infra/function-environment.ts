@@ -7,10 +7,10 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 import type { Grant } from '../shared/app.js';
 import { ENV } from '../shared/config.js';
+import { acknowledgeWildcards, findingArn } from './nag.js';
 import type { RetainFunction } from './retain-function.js';
 import { emailAddress } from './settings.js';
 
@@ -37,19 +37,6 @@ export function baseEnvironment(settings: { readonly businessTimeZone: string })
   return { [ENV.businessTimeZone]: settings.businessTimeZone };
 }
 
-/**
- * cdk-nag reports every wildcard of a policy as `AwsSolutions-IAM5[Action::…]` or
- * `AwsSolutions-IAM5[Resource::…]`; acknowledge exactly the ones a grant is known to add.
- */
-function acknowledgeWildcards(scope: IConstruct, findings: readonly string[], reason: string): void {
-  for (const finding of findings) Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-}
-
-/** A resource ARN as cdk-nag prints it in a finding. */
-function asFinding(scope: IConstruct, arn: string): string {
-  return flattenCfnReference(Stack.of(scope).resolve(arn));
-}
-
 /** The policy that `grant*` calls on the function extend. */
 function defaultPolicy(fn: RetainFunction): IConstruct {
   const policy = fn.role.node.tryFindChild('DefaultPolicy');
@@ -67,7 +54,7 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
       lambdaFn.addEnvironment(ENV.tableName, targets.table.tableName);
       acknowledgeWildcards(
         defaultPolicy(fn),
-        [`Resource::${asFinding(fn, targets.table.tableArn)}/index/*`],
+        [`Resource::${findingArn(fn, targets.table.tableArn)}/index/*`],
         'Queries the global secondary indexes of the single table (declared in shared/app.ts); only that table.',
       );
       return;
@@ -126,7 +113,7 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
       lambdaFn.addEnvironment(ENV.bucketName, targets.bucket.bucketName);
       acknowledgeWildcards(
         defaultPolicy(fn),
-        ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', `Resource::${asFinding(fn, targets.bucket.arnForObjects('*'))}`],
+        ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`],
         'Reads any export object of the exports bucket (object keys are generated per export); that bucket only.',
       );
       return;
@@ -140,7 +127,7 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
           'Action::s3:Abort*',
           'Action::kms:ReEncrypt*',
           'Action::kms:GenerateDataKey*',
-          `Resource::${asFinding(fn, targets.bucket.arnForObjects('*'))}`,
+          `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`,
         ],
         'Writes export objects under generated keys into the KMS-encrypted exports bucket; that bucket and key only.',
       );

@@ -124,6 +124,12 @@ export class RetainFunction extends Construct {
       });
     }
 
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x on purpose: bundles target node22 and the toolchain is verified against it; moving to a newer runtime is a deliberate change of runtime and bundling target together.',
+    });
+
     // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords to the role's default policy.
     const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy) {

@@ -114,6 +114,58 @@ export const functions = {
       { method: 'DELETE', path: '/customers/{id}', roles: ['admin'], summary: 'Erase a customer and all their data' },
     ],
   },
+  activity: {
+    entry: 'functions/activity.ts',
+    description: 'Behaviour and social events, survey answers (NPS, CSAT) and the customer timeline',
+    grants: ['table:read', 'table:write'],
+    routes: [
+      { method: 'POST', path: '/customers/{id}/events', roles: ['admin', 'ingest'], summary: 'Record an event of a customer' },
+      {
+        method: 'POST',
+        path: '/events/batch',
+        roles: ['admin', 'ingest'],
+        summary: 'Record up to 100 events of any customers, each answered on its own',
+      },
+      {
+        method: 'POST',
+        path: '/customers/{id}/feedback',
+        roles: ['admin', 'support', 'ingest'],
+        summary: 'Record an NPS or CSAT answer',
+      },
+      {
+        method: 'GET',
+        path: '/customers/{id}/timeline',
+        roles: READ_ROLES,
+        summary: 'Everything a customer did and said, newest first',
+      },
+    ],
+  },
+  complaints: {
+    entry: 'functions/complaints.ts',
+    description: 'Complaint tickets: open, move through their lifecycle, support queues',
+    grants: ['table:read', 'table:write'],
+    routes: [
+      { method: 'POST', path: '/customers/{id}/complaints', roles: ['admin', 'support'], summary: 'Open a complaint' },
+      {
+        method: 'GET',
+        path: '/customers/{id}/complaints/{complaintId}',
+        roles: ['admin', 'support'],
+        summary: 'Read a complaint',
+      },
+      {
+        method: 'POST',
+        path: '/customers/{id}/complaints/{complaintId}/transition',
+        roles: ['admin', 'support'],
+        summary: 'Move a complaint to another status',
+      },
+      {
+        method: 'GET',
+        path: '/complaints',
+        roles: ['admin', 'support'],
+        summary: 'A support queue (open by default), oldest first',
+      },
+    ],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;

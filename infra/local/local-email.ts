@@ -1,31 +1,21 @@
 // Creates the repository's email templates in the local SES endpoint, as the CDK stack does on AWS.
-import { CreateEmailTemplateCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateEmailTemplateCommand, SESv2Client, UpdateEmailTemplateCommand } from '@aws-sdk/client-sesv2';
+import { loadEmailTemplates } from '../email-templates.js';
 
 export async function ensureLocalEmailTemplates(sesUrl: string): Promise<number> {
-  let templates: Array<{ name: string; subject: string; html: string; text: string }> = [];
-  try {
-    const module = (await import('../email-templates.js')) as {
-      loadEmailTemplates?: () => Array<{ name: string; subject: string; html: string; text: string }>;
-    };
-    templates = module.loadEmailTemplates?.() ?? [];
-  } catch {
-    templates = [];
-  }
+  const templates = await loadEmailTemplates();
   const client = new SESv2Client({
     region: 'us-east-1',
     endpoint: sesUrl,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   for (const template of templates) {
+    const TemplateContent = { Subject: template.subject, Html: template.html, Text: template.text };
     await client
-      .send(
-        new CreateEmailTemplateCommand({
-          TemplateName: template.name,
-          TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text },
-        }),
-      )
-      .catch((error: { name?: string }) => {
+      .send(new CreateEmailTemplateCommand({ TemplateName: template.name, TemplateContent }))
+      .catch(async (error: { name?: string }) => {
         if (error.name !== 'AlreadyExistsException') throw error;
+        await client.send(new UpdateEmailTemplateCommand({ TemplateName: template.name, TemplateContent }));
       });
   }
   client.destroy();

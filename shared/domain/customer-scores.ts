@@ -1,11 +1,12 @@
 // The scores the nightly analytics keep on each profile (attribute `scores`), read by the
 // messaging jobs, campaign lists and segment rules. Written only when they change.
 
-export const LIFECYCLE_STAGES = ['prospect', 'new', 'active', 'loyal', 'at_risk', 'churned', 'reactivated'] as const;
-export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+import type { LifecycleStage } from './segmentation/lifecycle.js';
+import type { ValueTier } from './segmentation/tiers.js';
 
-export const VALUE_TIERS = ['high', 'medium', 'low'] as const;
-export type ValueTier = (typeof VALUE_TIERS)[number];
+// Stage and tier ids are defined once, with their rules, in shared/domain/segmentation/.
+export { LIFECYCLE_STAGES, type LifecycleStage } from './segmentation/lifecycle.js';
+export { VALUE_TIERS, type ValueTier } from './segmentation/tiers.js';
 
 export interface CustomerScores {
   /** The business-local date the scores describe, `YYYY-MM-DD`. */

@@ -32,6 +32,20 @@ export const keys = {
   }),
   /** An order id, claimed once per business (attribute_not_exists): retries never count twice. */
   orderId: (orderId: string): Key => ({ pk: `ORDERID#${orderId}`, sk: 'ORDER' }),
+  /**
+   * An `Idempotency-Key` header, per caller (token subject): claimed before the request runs,
+   * holding the stored response afterwards; expires (TTL) after 24 hours.
+   */
+  idempotency: (subject: string, key: string): Key => ({ pk: `IDEMPOTENCY#${subject}#${key}`, sk: 'REQUEST' }),
+  /**
+   * A client-chosen id (an event's `eventId`, a survey answer's `feedbackId`, a complaint's
+   * Idempotency-Key) claimed once per customer and scope, in the same transaction as the timeline
+   * item it creates: a retried request finds the claim and is answered as a duplicate.
+   */
+  clientClaim: (customerId: string, scope: 'event' | 'feedback' | 'complaint', clientId: string): Key => ({
+    pk: customerPartition(customerId),
+    sk: `CLAIM#${scope}#${clientId}`,
+  }),
 };
 
 export const TIMELINE_PREFIX = 'TL#';
@@ -44,4 +58,15 @@ export const indexKeys = {
     listSk: `${createdAt}#${customerId}`,
   }),
   CUSTOMER_LIST_PK: 'CUSTOMERS',
+  /** `byBirthday`: a profile with a birth date (`--MM-DD` or `YYYY-MM-DD`), by month-day. */
+  birthday: (birthDate: string, customerId: string) => ({
+    birthdayPk: `BIRTHDAY#${birthDate.slice(-5)}`,
+    birthdaySk: customerId,
+  }),
+  /** `byList`: the support queue of complaints in one status, oldest first. Closed ones leave it. */
+  complaintQueue: (status: string, openedAt: string, complaintId: string) => ({
+    listPk: `COMPLAINTS#${status}`,
+    listSk: `${openedAt}#${complaintId}`,
+  }),
+  complaintQueuePk: (status: string) => `COMPLAINTS#${status}`,
 };

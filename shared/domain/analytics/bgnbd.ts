@@ -17,9 +17,8 @@ import {
   expm1OverX,
   hyp2f1ScaledTail,
   logGamma,
-  type MinimizeOptions,
-  minimizeBfgs,
 } from './hypergeometric.js';
+import { type MinimizeOptions, minimizeBfgs } from './optimize.js';
 
 export interface BgNbdParams {
   /** Shape of the gamma distribution of purchase rates λ. */
@@ -57,7 +56,7 @@ export interface BgNbdFit {
   readonly iterations: number;
 }
 
-export interface FitOptions extends MinimizeOptions {
+export interface BgNbdFitOptions extends MinimizeOptions {
   /** Starting point of the search (default r = 1, α = mean T, a = 1, b = 1). */
   readonly initial?: BgNbdParams;
 }
@@ -267,7 +266,7 @@ function negativeMeanLogLikelihood(rows: PreparedRows, theta: readonly number[],
  * counts) or when there are no customers. Check `converged`: data with no repeat purchases at all leave
  * a and b unidentified.
  */
-export function fitBgNbd(rows: readonly BgNbdRow[], options?: FitOptions): BgNbdFit {
+export function fitBgNbd(rows: readonly BgNbdRow[], options?: BgNbdFitOptions): BgNbdFit {
   const prepared = prepareRows(rows);
   const initial = options?.initial ?? { r: 1, alpha: Math.max(prepared.meanT, 1e-3), a: 1, b: 1 };
   const start = [initial.r, initial.alpha, initial.a, initial.b].map(Math.log);
@@ -358,6 +357,10 @@ export function bgNbdProbabilityAlive(params: BgNbdParams, customer: BgNbdCustom
  *   c · [1 − (1−z)^(a−1) F] / (a−1) = −c · L · expm1((a−1)L)/((a−1)L) − (1−z)^(a−1) · c(F−1)/(a−1),
  * where c(F−1)/(a−1) is the series `hyp2f1ScaledTail`. Both pieces stay finite at a = 1 (where eq. 10
  * reads 0/0) and at a+b+x−1 = 0.
+ *
+ * The series converges like z^k: fine for any realistic horizon (t = 52 weeks with α+T = 0.01 weeks
+ * still converges), but for t/(α+T) beyond ~3·10^4 it needs more than a million terms and throws a
+ * RangeError (the CLV then falls back). Returns 0 for t ≤ 0.
  */
 export function bgNbdConditionalExpectedTransactions(
   params: BgNbdParams,

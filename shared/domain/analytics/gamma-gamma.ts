@@ -14,7 +14,8 @@
 // all free has log-likelihood −∞ (px > 1) and would wreck the fit. The fit excludes such rows and
 // reports how many it left out (`excluded`); the prediction still works for them (it shrinks towards the
 // population mean, see gammaGammaExpectedAverageValue).
-import { digamma, logGamma, type MinimizeOptions, minimizeBfgs } from './hypergeometric.js';
+import { digamma, logGamma } from './hypergeometric.js';
+import { type MinimizeOptions, minimizeBfgs } from './optimize.js';
 
 export interface GammaGammaParams {
   /** Shape of the per-transaction gamma distribution. */
@@ -260,6 +261,7 @@ export function compressGammaGammaRows(rows: Iterable<GammaGammaRow>, resolution
  *
  * a weighted average of the population mean pγ/(q−1) and the customer's own zbar, the customer's
  * weight growing with x. With x = 0 it is the population mean (a customer with no repeat purchase yet).
+ * A negative zbar (refunds exceeding purchases) is taken as 0 so the expectation stays non-negative.
  * Returns NaN when the expectation does not exist (px + q ≤ 1, i.e. q ≤ 1 for new customers): the
  * caller must treat that as "no model" (the CLV falls back).
  */

@@ -64,7 +64,7 @@ export interface CutPoints {
   readonly shares: readonly number[];
   /** Thresholds as summary keys; scoring compares keys so that it matches the summary exactly. */
   readonly keys: readonly (number | null)[];
-  /** The same thresholds in value units, for display; approximate (within α) in sketch mode. */
+  /** The same thresholds in value units, for display; approximate (within α + ½ resolution) in sketch mode. */
   readonly values: readonly (number | null)[];
 }
 
@@ -146,14 +146,19 @@ function sketchKey(units: number, lnGamma: number): number {
   return units > 0 ? bucket : -bucket;
 }
 
-/** Representative value (grid units) of a sketch bucket: within α of every unit in the bucket. */
+/**
+ * Representative of a sketch bucket, in whole grid units (so it reads as a price in cents, not
+ * 1017.5613…): within α of every unit in the bucket, plus half a unit for the rounding.
+ */
 function sketchUnits(key: number, lnGamma: number): number {
   if (key === 0) return 0;
   const k = Math.abs(key);
   const gamma = Math.exp(lnGamma);
   const lowest = Math.max(1, Math.ceil(Math.exp((k - 1) * lnGamma)));
   const highest = Math.max(lowest, Math.ceil(Math.exp(k * lnGamma)) - 1);
-  const representative = Math.min(highest, Math.max(lowest, (2 * Math.exp(k * lnGamma)) / (gamma + 1)));
+  const representative = Math.round(
+    Math.min(highest, Math.max(lowest, (2 * Math.exp(k * lnGamma)) / (gamma + 1))),
+  );
   return key > 0 ? representative : -representative;
 }
 

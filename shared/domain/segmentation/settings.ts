@@ -121,7 +121,8 @@ export const DEFAULT_SEGMENTATION_SETTINGS: SegmentationSettings = segmentationS
 // Compile-time guard: the parsed settings must fit the domain functions' parameter types, so the
 // schema and the domain interfaces cannot drift apart.
 type Fits<T extends U, U> = T;
-export type _SettingsFitDomain = [
+// biome-ignore lint/correctness/noUnusedVariables: a compile-time check, never used at run time
+type SettingsFitDomain = [
   Fits<SegmentationSettings['rfmMap'], RfmMap>,
   Fits<SegmentationSettings['valueTiers'], TierShares & { metric: ValueTierMetric }>,
   Fits<SegmentationSettings['membership'], { windowDays: number; levels: readonly MembershipLevel[] }>,

@@ -69,18 +69,6 @@ describe('fitBgNbd on CDNOW', () => {
     );
   });
 
-  it('fits the 2,357 customers in well under a second', () => {
-    const rows = cdnowSummaries();
-    const cold = performance.now();
-    fitBgNbd(rows);
-    const coldMs = performance.now() - cold;
-    const warm = performance.now();
-    fitBgNbd(rows);
-    const warmMs = performance.now() - warm;
-    expect(coldMs).toBeLessThan(1000);
-    expect(warmMs).toBeLessThan(200);
-  });
-
   it('predicts the 39-week holdout total within 15 % of the 1,882 actual repeat purchases', () => {
     // Sanity check, not a reference value: summed over the 2,357 customers, E[Y(39) | x, t_x, T] is
     // 1,653.4, 12 % under the 1,882 actual (the unconditional forecast, Σ E[X(T+39)] − E[X(T)], gives

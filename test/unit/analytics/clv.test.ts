@@ -122,6 +122,12 @@ describe('the fallback', () => {
     expect(result).toMatchObject({ method: 'fallback', reason: 'spend model has no finite mean' });
   });
 
+  it('is used when the purchase model cannot be evaluated (a horizon 5·10^7 times α + T)', () => {
+    const absurd = { bgNbd: { ...BG_NBD, alpha: 1e-6 }, gammaGamma: GAMMA_GAMMA };
+    const result = customerLifetimeValue({ x: 0, tx: 0, T: 0, zbar: 0, averageOrderValue: 10 }, absurd);
+    expect(result).toMatchObject({ method: 'fallback', reason: 'purchase model did not converge', value: 0 });
+  });
+
   it('is used for an inconsistent history (t_x after T)', () => {
     expect(customerLifetimeValue({ x: 1, tx: 12, T: 10, zbar: 5 }, MODELS)).toMatchObject({
       method: 'fallback',

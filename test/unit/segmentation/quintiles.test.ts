@@ -328,7 +328,7 @@ describe('quintile properties', () => {
     );
   });
 
-  it('the sketch median is within the documented 1 % of the exact median', () => {
+  it('the sketch median is within the documented bound of the exact median', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 1, max: 10_000_000 }), { minLength: 1, maxLength: 300 }),
@@ -336,7 +336,8 @@ describe('quintile properties', () => {
           const sketch = summarizeValues(values, { resolution: 1, maxExactValues: 1 });
           const exact = medianOf(summarizeValues(values, WHOLE)) as number;
           const approx = medianOf(sketch) as number;
-          expect(Math.abs(approx - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
+          // α = 1 %, plus half a grid step for representatives rounded to whole units
+          expect(Math.abs(approx - exact)).toBeLessThanOrEqual(0.01 * exact + 0.5);
         },
       ),
     );

@@ -1,0 +1,21 @@
+import { complaintsContract } from '../shared/api/complaints-contract.js';
+import { httpHandler } from '../shared/http/handler.js';
+import { getComplaint, listComplaints, openComplaint, transitionComplaint } from '../shared/use-cases/complaints.js';
+
+export const handler = httpHandler(complaintsContract, {
+  'POST /customers/{id}/complaints': async ({ params, body, headers }) => {
+    const { complaint, created } = await openComplaint(params.id, body, headers['idempotency-key']);
+    return {
+      status: created ? 201 : 200,
+      body: complaint,
+      headers: { location: `/customers/${params.id}/complaints/${complaint.id}` },
+    };
+  },
+  'GET /customers/{id}/complaints/{complaintId}': async ({ params }) => ({
+    body: await getComplaint(params.id, params.complaintId),
+  }),
+  'POST /customers/{id}/complaints/{complaintId}/transition': async ({ params, body, principal }) => ({
+    body: await transitionComplaint(params.id, params.complaintId, body, principal?.subject),
+  }),
+  'GET /complaints': async ({ query }) => ({ body: await listComplaints(query.status, query.limit, query.cursor) }),
+});

@@ -1,0 +1,57 @@
+import * as z from 'zod/mini';
+import {
+  COMPLAINT_ID,
+  complaintInputSchema,
+  complaintViewSchema,
+  QUEUE_STATUSES,
+  transitionInputSchema,
+} from '../domain/complaint.js';
+import { contract } from '../http/handler.js';
+import { complaintSettings } from '../use-cases/activity-settings.js';
+import { customerIdParams } from './customers-contract.js';
+
+const complaintParams = z.strictObject({
+  ...customerIdParams.shape,
+  complaintId: z.string().check(z.regex(COMPLAINT_ID, 'must be a complaint id like cmp_01J…')),
+});
+
+const complaintBody = complaintInputSchema(
+  (category) => complaintSettings().categories.includes(category),
+  () => complaintSettings().categories,
+);
+
+export const complaintQueueQuery = z.strictObject({
+  status: z._default(z.enum(QUEUE_STATUSES, { error: `must be one of: ${QUEUE_STATUSES.join(', ')}` }), 'open'),
+  limit: z._default(
+    z.coerce.number().check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
+    25,
+  ),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
+
+export const complaintPageSchema = z.object({
+  items: z.array(complaintViewSchema),
+  nextCursor: z.optional(z.string()),
+});
+
+export const complaintsContract = contract({
+  'POST /customers/{id}/complaints': {
+    params: customerIdParams,
+    body: complaintBody,
+    response: complaintViewSchema,
+    status: 201,
+    headers: {
+      'Idempotency-Key': {
+        required: false,
+        description: 'Makes a retry safe: the same key returns the complaint it created (200) instead of a second one',
+      },
+    },
+  },
+  'GET /customers/{id}/complaints/{complaintId}': { params: complaintParams, response: complaintViewSchema },
+  'POST /customers/{id}/complaints/{complaintId}/transition': {
+    params: complaintParams,
+    body: transitionInputSchema,
+    response: complaintViewSchema,
+  },
+  'GET /complaints': { query: complaintQueueQuery, response: complaintPageSchema },
+});

@@ -1,0 +1,75 @@
+// A customer's timeline: every order, event, survey answer, complaint and message in one list,
+// newest first. Items live in the customer's partition under `TL#<time>#<kind>#<id>` (see
+// shared/store/keys.ts) with the attributes `kind`, `at` and their public fields. Pure.
+import * as z from 'zod/mini';
+import { EVENT_KINDS, eventDataSchema } from './activity-events.js';
+import { type ComplaintRecord, complaintDataSchema, complaintView } from './complaint.js';
+import { feedbackDataSchema } from './feedback.js';
+
+/** Kinds owned by other features (orders, refunds, messaging); their `data` is their own. */
+export const OTHER_TIMELINE_KINDS = ['order', 'refund', 'message'] as const;
+export const TIMELINE_KINDS = [...EVENT_KINDS, 'feedback', 'complaint', ...OTHER_TIMELINE_KINDS] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+const isKind = (value: string): value is TimelineKind => (TIMELINE_KINDS as readonly string[]).includes(value);
+
+/** `?kind=order,review` → `['order', 'review']`, each a known kind, no repeats. */
+export const kindFilterSchema = z.pipe(
+  z.string().check(
+    z.refine(
+      (value) => value.split(',').every((kind) => isKind(kind.trim())),
+      `must be a comma-separated list of: ${TIMELINE_KINDS.join(', ')}`,
+    ),
+  ),
+  z.transform((value) => [...new Set(value.split(',').map((kind) => kind.trim()))] as TimelineKind[]),
+);
+
+/**
+ * Storage and index attributes, never shown. Owners of other kinds keep their own internal
+ * attributes out by giving their kind a `data` schema below.
+ */
+const INTERNAL = new Set([
+  'pk',
+  'sk',
+  'kind',
+  'at',
+  'id',
+  'customerId',
+  'expiresAt',
+  'fingerprint',
+  'listPk',
+  'listSk',
+  'segmentPk',
+  'segmentSk',
+  'lifecyclePk',
+  'lifecycleSk',
+  'tierPk',
+  'tierSk',
+  'birthdayPk',
+  'birthdaySk',
+]);
+
+const envelope = { at: z.string(), id: z.string() };
+
+/**
+ * One timeline entry: `{ kind, at, id, data }`, `data` being the kind's public fields. The
+ * response passes this schema, so for the kinds with a schema anything else is dropped.
+ */
+export const timelineEntrySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.enum(EVENT_KINDS), ...envelope, data: eventDataSchema }),
+  z.object({ kind: z.literal('feedback'), ...envelope, data: feedbackDataSchema }),
+  z.object({ kind: z.literal('complaint'), ...envelope, data: complaintDataSchema }),
+  z.object({ kind: z.enum(OTHER_TIMELINE_KINDS), ...envelope, data: z.record(z.string(), z.unknown()) }),
+]);
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+/** A stored timeline item as an entry (the id is the last part of the sort key). */
+export function toTimelineEntry(item: Record<string, unknown>): TimelineEntry {
+  const sk = String(item.sk);
+  const id = typeof item.id === 'string' ? item.id : sk.slice(sk.lastIndexOf('#') + 1);
+  const data =
+    item.kind === 'complaint'
+      ? complaintView(item as unknown as ComplaintRecord)
+      : Object.fromEntries(Object.entries(item).filter(([key]) => !INTERNAL.has(key)));
+  return { kind: item.kind, at: item.at, id, data } as TimelineEntry;
+}

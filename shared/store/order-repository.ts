@@ -1,0 +1,298 @@
+// Orders in the single table. An order is three writes in ONE transaction: the order id claim
+// (`ORDERID#<id>`, attribute_not_exists: a retry or a concurrent duplicate cannot pass), the
+// order on the customer's timeline, and the profile aggregates. A refund is the order's new state
+// (conditional on its revision) plus the aggregates, again in one transaction. So an acknowledged
+// order or refund is counted exactly once, and a crash can only leave nothing or everything.
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from '../clients/dynamodb.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import {
+  type ActivityCursor,
+  type ActivityDelta,
+  ORDER_KIND,
+  type OrderRecord,
+  type PreparedOrder,
+  type RefundRecord,
+} from '../domain/order.js';
+import { loadCustomer } from './customer-repository.js';
+import { cancellationCodes, isConditionFailure } from './dynamo-helpers.js';
+import { customerPartition, keys, TIMELINE_PREFIX } from './keys.js';
+
+type Item = Record<string, unknown>;
+
+/** Attributes of the order item that are storage, not order. */
+const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'kind', 'at']);
+
+export function orderKey(order: Pick<OrderRecord, 'customerId' | 'orderedAt' | 'orderId'>) {
+  return keys.timeline(order.customerId, order.orderedAt, ORDER_KIND, order.orderId);
+}
+
+/** The stored item: timeline keys, `kind: 'order'` and `at` (for the timeline), the order fields. */
+export function orderToItem(order: OrderRecord): Item {
+  return { ...orderKey(order), type: 'order', kind: ORDER_KIND, at: order.orderedAt, ...order };
+}
+
+export function orderFromItem(item: Item): OrderRecord {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !STORAGE_ATTRIBUTES.has(key))) as OrderRecord;
+}
+
+/** What an order id claim holds: whose order it is, where it lives, what was sent. */
+export interface OrderClaim {
+  orderId: string;
+  customerId: string;
+  orderSk: string;
+  fingerprint: string;
+}
+
+export async function findOrderClaim(orderId: string): Promise<OrderClaim | undefined> {
+  const result = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: keys.orderId(orderId), ConsistentRead: true }),
+  );
+  return result.Item as OrderClaim | undefined;
+}
+
+export async function loadOrderAt(customerId: string, orderSk: string): Promise<OrderRecord | undefined> {
+  const result = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: { pk: customerPartition(customerId), sk: orderSk }, ConsistentRead: true }),
+  );
+  return result.Item ? orderFromItem(result.Item) : undefined;
+}
+
+/** The profile fields an order write depends on, or NotFound / Gone (erased, merged). */
+export interface OrderTarget extends ActivityCursor {
+  /** Set while the customer is being merged into another: no new orders or refunds then. */
+  mergingInto?: string;
+}
+
+export async function loadOrderTarget(customerId: string): Promise<OrderTarget> {
+  const result = await documentClient.send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.customer(customerId),
+      ConsistentRead: true,
+      ProjectionExpression: '#first, #last, #skus, #merging',
+      ExpressionAttributeNames: { '#first': 'firstOrderAt', '#last': 'lastOrderAt', '#skus': 'skus', '#merging': 'mergingInto' },
+    }),
+  );
+  if (!result.Item) {
+    await loadCustomer(customerId, true); // throws the right error: not found, erased or merged
+    throw new NotFoundError('customer', customerId);
+  }
+  const target = result.Item as OrderTarget;
+  if (target.mergingInto) {
+    throw new ConflictError(`customer ${customerId} is being merged into ${target.mergingInto}; retry shortly`);
+  }
+  return target;
+}
+
+interface Expression {
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** The profile update adding a group of orders (see `activityDelta`), with its guards. */
+function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: ActivityCursor) {
+  const expression: Expression = {
+    names: {
+      '#count': 'orderCount',
+      '#spend': 'totalSpend',
+      '#activity': 'activityVersion',
+      '#dailySpend': 'dailySpend',
+      '#dailyOrders': 'dailyOrders',
+      '#categories': 'categoryCounts',
+      '#merging': 'mergingInto',
+    },
+    values: { ':count': delta.orderCount, ':spend': delta.spend, ':one': 1, ':zero': 0 },
+  };
+  const { names, values } = expression;
+  const sets: string[] = [];
+  const conditions = ['attribute_exists(pk)', 'attribute_not_exists(#merging)'];
+  for (const [index, [day, entry]] of Object.entries(delta.days).entries()) {
+    names[`#d${index}`] = day;
+    values[`:ds${index}`] = entry.spend;
+    values[`:do${index}`] = entry.orders;
+    sets.push(
+      `#dailySpend.#d${index} = if_not_exists(#dailySpend.#d${index}, :zero) + :ds${index}`,
+      `#dailyOrders.#d${index} = if_not_exists(#dailyOrders.#d${index}, :zero) + :do${index}`,
+    );
+  }
+  for (const [index, [category, quantity]] of Object.entries(delta.categories).entries()) {
+    names[`#c${index}`] = category;
+    values[`:c${index}`] = quantity;
+    sets.push(`#categories.#c${index} = if_not_exists(#categories.#c${index}, :zero) + :c${index}`);
+  }
+  // First and last order times only move outwards; the conditions make a concurrent order that
+  // moved them further fail this transaction (it is retried with a fresh read) instead of
+  // overwriting an earlier first or a later last.
+  if (delta.firstOrderAt) {
+    names['#first'] = 'firstOrderAt';
+    values[':first'] = delta.firstOrderAt;
+    sets.push('#first = :first');
+    conditions.push('(attribute_not_exists(#first) OR #first > :first)');
+  }
+  if (delta.lastOrderAt) {
+    names['#last'] = 'lastOrderAt';
+    values[':last'] = delta.lastOrderAt;
+    sets.push('#last = :last');
+    conditions.push('(attribute_not_exists(#last) OR #last < :last)');
+  }
+  if (delta.newSkus.length > 0) {
+    names['#skus'] = 'skus';
+    values[':newSkus'] = delta.newSkus;
+    values[':noSkus'] = [];
+    sets.push('#skus = list_append(if_not_exists(#skus, :noSkus), :newSkus)');
+    // The list was read to keep it distinct and capped: it must not have grown since.
+    if (cursor.skus) {
+      values[':skuCount'] = cursor.skus.length;
+      conditions.push('size(#skus) = :skuCount');
+    } else {
+      conditions.push('attribute_not_exists(#skus)');
+    }
+  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.customer(customerId),
+      UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD #count :count, #spend :spend, #activity :one`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+export type GroupWriteResult =
+  | { outcome: 'written' }
+  /** Indexes (into the group) of orders whose id was already claimed: retries or duplicates. */
+  | { outcome: 'taken'; indexes: number[] }
+  /** The profile changed between the read and the write (a concurrent order, a merge): read again. */
+  | { outcome: 'stale' };
+
+/**
+ * One transaction: claim every order id, put every order on the timeline, add the delta to the
+ * profile. Tells which claims were taken when it is cancelled.
+ */
+export async function writeOrderGroup(
+  customerId: string,
+  orders: ReadonlyArray<{ prepared: PreparedOrder; record: OrderRecord }>,
+  delta: ActivityDelta,
+  cursor: ActivityCursor,
+): Promise<GroupWriteResult> {
+  const TableName = tableName();
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          ...orders.flatMap(({ prepared, record }) => [
+            {
+              Put: {
+                TableName,
+                Item: {
+                  ...keys.orderId(record.orderId),
+                  type: 'order-claim',
+                  orderId: record.orderId,
+                  customerId,
+                  orderSk: orderKey(record).sk,
+                  fingerprint: prepared.fingerprint,
+                  recordedAt: record.recordedAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            { Put: { TableName, Item: orderToItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ]),
+          addOrdersUpdate(customerId, delta, cursor),
+        ],
+      }),
+    );
+    return { outcome: 'written' };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const codes = cancellationCodes(error);
+    const taken = orders.flatMap((_order, index) =>
+      codes[2 * index] === 'ConditionalCheckFailed' || codes[2 * index + 1] === 'ConditionalCheckFailed' ? [index] : [],
+    );
+    if (taken.length > 0) return { outcome: 'taken', indexes: taken };
+    // A transaction conflict (another transaction on the same items) or the profile guard.
+    return { outcome: 'stale' };
+  }
+}
+
+/**
+ * A refund: the order's new state (only if nobody changed it since `previous` was read) and the
+ * aggregates: net spend of the order's day and in total go down, refunds up.
+ */
+export async function writeRefund(
+  previous: OrderRecord,
+  next: OrderRecord,
+  refund: RefundRecord,
+  orderDay: string,
+): Promise<'written' | 'stale'> {
+  const TableName = tableName();
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: orderToItem(next),
+              ConditionExpression: '#revision = :revision',
+              ExpressionAttributeNames: { '#revision': 'revision' },
+              ExpressionAttributeValues: { ':revision': previous.revision },
+            },
+          },
+          {
+            Update: {
+              TableName,
+              Key: keys.customer(next.customerId),
+              UpdateExpression:
+                'SET #dailySpend.#day = if_not_exists(#dailySpend.#day, :zero) - :value ADD #spend :negative, #refunds :value, #activity :one',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#merging)',
+              ExpressionAttributeNames: {
+                '#dailySpend': 'dailySpend',
+                '#day': orderDay,
+                '#spend': 'totalSpend',
+                '#refunds': 'refundTotal',
+                '#activity': 'activityVersion',
+                '#merging': 'mergingInto',
+              },
+              ExpressionAttributeValues: { ':zero': 0, ':value': refund.value, ':negative': -refund.value },
+            },
+          },
+        ],
+      }),
+    );
+    return 'written';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const codes = cancellationCodes(error);
+    if (codes[1] === 'ConditionalCheckFailed') {
+      // The profile is gone or being merged: say which.
+      await loadOrderTarget(next.customerId);
+    }
+    return 'stale';
+  }
+}
+
+/** Every order of a customer (bounded: one customer's history), oldest first. */
+export async function listCustomerOrders(customerId: string): Promise<OrderRecord[]> {
+  const orders: OrderRecord[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#kind = :order',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':prefix': TIMELINE_PREFIX, ':order': ORDER_KIND },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    orders.push(...(page.Items ?? []).map(orderFromItem));
+    ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
+  } while (ExclusiveStartKey);
+  return orders;
+}

@@ -1,0 +1,215 @@
+// Use cases of customer activity: behaviour and social events (one or a batch), survey answers,
+// and the timeline. The clock and the settings are parameters so tests can fix them.
+import * as z from 'zod/mini';
+import {
+  batchEventSchema,
+  type EventInput,
+  type EventReceipt,
+  eventFields,
+  expiresAtFor,
+  isBehaviourKind,
+} from '../domain/activity-events.js';
+import type { EventSettings } from '../domain/activity-settings.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import {
+  type FeedbackInput,
+  type FeedbackView,
+  feedbackAttributes,
+  feedbackViewSchema,
+  npsCategory,
+} from '../domain/feedback.js';
+import { futureIssue, toUtcIso } from '../domain/instants.js';
+import { type TimelineEntry, type TimelineKind, toTimelineEntry } from '../domain/timeline.js';
+import { fieldIssues } from '../http/problem.js';
+import { ulid } from '../ids.js';
+import { loadCustomer } from '../store/customer-repository.js';
+import {
+  appendTimelineItem,
+  getClaimedItem,
+  queryTimeline,
+  setLatestOnProfile,
+} from '../store/timeline-repository.js';
+import { eventSettings } from './activity-settings.js';
+import { type Clock, systemClock } from './customer-profiles.js';
+import { fingerprint } from './fingerprint.js';
+
+export interface ActivityDeps {
+  clock: Clock;
+  settings: () => EventSettings;
+}
+
+const defaults: ActivityDeps = { clock: systemClock, settings: eventSettings };
+
+/** When a client-dated thing happened, in UTC; refuses dates too far in the future. */
+function clientTime(sent: string | undefined, now: Date, settings: EventSettings, field: string): string {
+  if (!sent) return now.toISOString();
+  const at = toUtcIso(sent);
+  const issue = futureIssue(at, now, settings.clockSkewSeconds, field);
+  if (issue) throw new ValidationError([issue]);
+  return at;
+}
+
+/**
+ * Record one event of a customer: stored on the timeline and counted in `eventCounts` in one
+ * transaction. With an `eventId` a retried event is answered as a duplicate and counted once;
+ * the same `eventId` with different content is a conflict. `prefix` names fields in a batch.
+ */
+export async function recordEvent(
+  customerId: string,
+  input: EventInput,
+  deps: ActivityDeps = defaults,
+  prefix = '',
+): Promise<EventReceipt> {
+  const now = deps.clock.now();
+  const settings = deps.settings();
+  const at = clientTime(input.occurredAt, now, settings, `${prefix}occurredAt`);
+  const id = input.eventId ?? `evt_${ulid(now.getTime())}`;
+  const fields = eventFields(input);
+  const print = fingerprint({ kind: input.kind, occurredAt: input.occurredAt, ...fields });
+  const behaviour = isBehaviourKind(input.kind);
+  const outcome = await appendTimelineItem({
+    customerId,
+    kind: input.kind,
+    id,
+    at,
+    fields: { ...fields, type: 'event', receivedAt: now.toISOString() },
+    expiresAt: expiresAtFor(input.kind, at, settings.retentionDays),
+    claim: input.eventId
+      ? {
+          scope: 'event',
+          clientId: input.eventId,
+          fingerprint: print,
+          // A retry can come as long as the raw event may still be around.
+          ...(behaviour ? { expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400 } : {}),
+        }
+      : undefined,
+    profile: { expression: 'ADD eventCounts.#kind :one', names: { '#kind': input.kind }, values: { ':one': 1 } },
+  });
+  if (outcome.created) return { eventId: id, customerId, kind: input.kind, at, status: 'created' };
+  if (outcome.claim.fingerprint !== print || outcome.claim.kind !== input.kind) {
+    throw new ConflictError(`eventId ${id} was already used for a different event`, `${prefix}eventId`);
+  }
+  return { eventId: id, customerId, kind: outcome.claim.kind, at: outcome.claim.at, status: 'duplicate' };
+}
+
+export type BatchOutcome = {
+  index: number;
+  eventId?: string;
+  customerId?: string;
+} & ({ receipt: EventReceipt } | { error: unknown });
+
+/** Events of one customer are written one after another; customers in parallel, this many at once. */
+const PARALLEL_CUSTOMERS = 8;
+
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const stringField = (raw: unknown, field: string): string | undefined => {
+  const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
+
+/**
+ * Record a batch of events of possibly different customers. Every event gets its own outcome
+ * (created, duplicate, or an error naming its field as `events.<i>.<field>`); one bad event
+ * never fails the others.
+ */
+export async function recordEventBatch(events: unknown[], deps: ActivityDeps = defaults): Promise<BatchOutcome[]> {
+  const outcomes: BatchOutcome[] = [];
+  const byCustomer = new Map<string, Array<{ index: number; input: z.infer<typeof batchEventSchema> }>>();
+  for (const [index, raw] of events.entries()) {
+    const parsed = z.safeParse(batchEventSchema, raw);
+    if (!parsed.success) {
+      outcomes[index] = {
+        index,
+        eventId: stringField(raw, 'eventId'),
+        customerId: stringField(raw, 'customerId'),
+        error: new ValidationError(fieldIssues(parsed.error, `events.${index}`)),
+      };
+      continue;
+    }
+    const group = byCustomer.get(parsed.data.customerId) ?? [];
+    group.push({ index, input: parsed.data });
+    byCustomer.set(parsed.data.customerId, group);
+  }
+  await forEachLimited([...byCustomer.values()], PARALLEL_CUSTOMERS, async (group) => {
+    for (const { index, input } of group) {
+      const ids = { index, eventId: input.eventId, customerId: input.customerId };
+      try {
+        outcomes[index] = { ...ids, receipt: await recordEvent(input.customerId, input, deps, `events.${index}.`) };
+      } catch (error) {
+        outcomes[index] = { ...ids, error };
+      }
+    }
+  });
+  return outcomes;
+}
+
+function feedbackView(item: Record<string, unknown>): FeedbackView {
+  return z.parse(feedbackViewSchema, item);
+}
+
+/**
+ * Record a survey answer: stored on the timeline, counted (`npsCount`/`npsSum` or
+ * `csatCount`/`csatSum`) in the same transaction; the latest score (`lastNps`/`lastCsat`) follows.
+ */
+export async function recordFeedback(
+  customerId: string,
+  input: FeedbackInput,
+  deps: ActivityDeps = defaults,
+): Promise<{ feedback: FeedbackView; created: boolean }> {
+  const now = deps.clock.now();
+  const at = clientTime(input.answeredAt, now, deps.settings(), 'answeredAt');
+  const id = input.feedbackId ?? `fbk_${ulid(now.getTime())}`;
+  const { feedbackId: _id, answeredAt: _at, ...answer } = input;
+  const print = fingerprint(input);
+  const attributes = feedbackAttributes(input.type);
+  const fields = {
+    ...answer,
+    ...(input.type === 'nps' ? { npsCategory: npsCategory(input.score) } : {}),
+    receivedAt: now.toISOString(),
+  };
+  const outcome = await appendTimelineItem({
+    customerId,
+    kind: 'feedback',
+    id,
+    at,
+    fields,
+    claim: input.feedbackId ? { scope: 'feedback', clientId: input.feedbackId, fingerprint: print } : undefined,
+    profile: {
+      expression: 'ADD #count :one, #sum :score',
+      names: { '#count': attributes.count, '#sum': attributes.sum },
+      values: { ':one': 1, ':score': input.score },
+    },
+  });
+  if (!outcome.created && outcome.claim.fingerprint !== print) {
+    throw new ConflictError(`feedbackId ${id} was already used for a different answer`, 'feedbackId');
+  }
+  const storedAt = outcome.created ? at : outcome.claim.at;
+  // Also on a replay: a crash between the transaction and this update is repaired by the retry.
+  await setLatestOnProfile(customerId, { value: attributes.last, at: attributes.lastAt }, input.score, storedAt);
+  if (outcome.created) return { feedback: feedbackView({ ...fields, id, customerId, at }), created: true };
+  const stored = await getClaimedItem(customerId, outcome.claim);
+  return { feedback: feedbackView(stored ?? { ...fields, id, customerId, at: storedAt }), created: false };
+}
+
+export interface TimelineQuery {
+  limit: number;
+  cursor?: string;
+  kinds?: TimelineKind[];
+}
+
+/** The customer's timeline, newest first, a page at a time. Unknown customers answer NotFound. */
+export async function readTimeline(
+  customerId: string,
+  query: TimelineQuery,
+): Promise<{ items: TimelineEntry[]; nextCursor?: string }> {
+  await loadCustomer(customerId);
+  const page = await queryTimeline(customerId, query.limit, query.cursor, query.kinds);
+  return { items: page.items.map(toTimelineEntry), nextCursor: page.nextCursor };
+}
