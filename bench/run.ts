@@ -2,7 +2,7 @@
 // JSON report under bench/reports/ (ignored by git). Figures are reported as ratios to a reference
 // measured in the same run.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type LocalStack, startLocalStack } from '../infra/local/local-stack.js';
@@ -19,6 +19,7 @@ const files = readdirSync(here)
   .sort();
 
 let stack: Promise<LocalStack> | undefined;
+let notes: string[] = [];
 const context = {
   stack: () => {
     stack ??= startLocalStack({
@@ -30,14 +31,25 @@ const context = {
     return stack;
   },
   log: (message: string) => console.log(`  ${message}`),
+  note: (text: string) => {
+    notes.push(text);
+    console.log(`  note: ${text}`);
+  },
 };
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const sections: Array<{ title: string; figures: Figure[]; error?: string }> = [];
+// Other work on the machine slows the figure and its reference alike (the ratio holds), but the
+// absolute numbers only mean something next to how busy the machine was.
+const load = () => loadavg()[0]?.toFixed(1) ?? '?';
+const loadAtStart = load();
+const sections: Array<{ title: string; figures: Figure[]; notes: string[]; error?: string }> = [];
 for (const file of files) {
-  const module = (await import(pathToFileURL(join(here, file)).href)) as { default: Benchmark };
-  console.log(`▶ ${module.default.title}`);
+  let title = file;
+  notes = [];
   try {
+    const module = (await import(pathToFileURL(join(here, file)).href)) as { default: Benchmark };
+    title = module.default.title;
+    console.log(`▶ ${title}`);
     const figures = await module.default.run(context);
     for (const figure of figures) {
       if (figure.reference && figure.ratio === undefined) figure.ratio = figure.value / figure.reference.value;
@@ -47,10 +59,10 @@ for (const file of files) {
           (figure.goal ? ` (goal ${figure.goal}: ${figure.met ? 'met' : 'NOT met'})` : ''),
       );
     }
-    sections.push({ title: module.default.title, figures });
+    sections.push({ title, figures, notes });
   } catch (error) {
-    console.error(`  failed: ${(error as Error).stack}`);
-    sections.push({ title: module.default.title, figures: [], error: (error as Error).message });
+    console.error(`  ${title} failed: ${(error as Error).stack}`);
+    sections.push({ title, figures: [], notes, error: (error as Error).message });
   }
 }
 if (stack) await (await stack).stop();
@@ -59,27 +71,31 @@ const reportDir = resolve(here, 'reports');
 mkdirSync(reportDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const fmt = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2));
+const machineLine = `${machine}; 1-minute load average ${loadAtStart} at the start, ${load()} at the end`;
 const markdown = [
   `# Retain benchmark, ${new Date().toISOString()}`,
   '',
-  `Machine: ${machine}`,
+  `Machine: ${machineLine}`,
   '',
   ...sections.flatMap((section) => [
     `## ${section.title}`,
     '',
     ...(section.error ? [`Failed: ${section.error}`, ''] : []),
-    '| figure | value | reference | ratio | goal |',
-    '|---|---|---|---|---|',
+    ...section.notes.map((note) => `- ${note}`),
+    ...(section.notes.length ? [''] : []),
+    '| figure | value | reference | ratio | goal | notes |',
+    '|---|---|---|---|---|---|',
     ...section.figures.map(
       (figure) =>
-        `| ${figure.name} | ${fmt(figure.value)} ${figure.unit} | ${figure.reference ? `${figure.reference.name}: ${fmt(figure.reference.value)} ${figure.reference.unit}` : ''} | ${figure.ratio !== undefined ? `${figure.ratio.toFixed(2)}x` : ''} | ${figure.goal ? `${figure.goal} ${figure.met ? '✅' : '❌'}` : ''} |`,
+        `| ${figure.name} | ${fmt(figure.value)} ${figure.unit} | ${figure.reference ? `${figure.reference.name}: ${fmt(figure.reference.value)} ${figure.reference.unit}` : ''} | ${figure.ratio !== undefined ? `${figure.ratio.toFixed(2)}x` : ''} | ${figure.goal ? `${figure.goal} ${figure.met ? '✅' : '❌'}` : ''} | ${(figure.notes ?? '').replaceAll('|', '\\|')} |`,
     ),
     '',
   ]),
 ].join('\n');
 const markdownFile = join(reportDir, `bench-${stamp}.md`);
 writeFileSync(markdownFile, markdown);
-writeFileSync(join(reportDir, `bench-${stamp}.json`), JSON.stringify({ machine, sections }, null, 2));
+writeFileSync(join(reportDir, `bench-${stamp}.json`), JSON.stringify({ machine: machineLine, sections }, null, 2));
 writeFileSync(join(reportDir, 'latest.md'), markdown);
+writeFileSync(join(reportDir, 'latest.json'), JSON.stringify({ machine: machineLine, sections }, null, 2));
 console.log(`\nReport: ${markdownFile}`);
 process.exit(sections.some((section) => section.error) ? 1 : 0);

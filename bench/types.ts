@@ -20,6 +20,8 @@ export interface BenchContext {
   /** Start the local stack (DynamoDB Local etc.) once, shared by benchmarks that need it. */
   stack(): Promise<import('../infra/local/local-stack.js').LocalStack>;
   log(message: string): void;
+  /** A line printed under the section's title in the report (what was measured how, what is missing). */
+  note(text: string): void;
 }
 
 export interface Benchmark {

@@ -18,7 +18,12 @@ export const handler = httpHandler(activityContract, {
       }
       // The same problem the event would have had alone (404 unknown customer, 400 naming the field…).
       const { problem } = toProblem(outcome.error);
-      const { status, title, detail, errors } = problem;
+      const { status, title, detail } = problem;
+      // An unknown (404), erased (410) or merged (301) customer is this event's customerId at fault.
+      const customerAtFault = [301, 404, 410].includes(status);
+      const errors =
+        problem.errors ??
+        (customerAtFault ? [{ field: `events.${outcome.index}.customerId`, message: detail ?? title }] : undefined);
       return { ...ids, status: 'error' as const, error: { status, title, detail, errors } };
     });
     const count = (status: string) => results.filter((result) => result.status === status).length;

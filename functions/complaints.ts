@@ -3,10 +3,10 @@ import { httpHandler } from '../shared/http/handler.js';
 import { getComplaint, listComplaints, openComplaint, transitionComplaint } from '../shared/use-cases/complaints.js';
 
 export const handler = httpHandler(complaintsContract, {
-  'POST /customers/{id}/complaints': async ({ params, body, headers }) => {
-    const { complaint, created } = await openComplaint(params.id, body, headers['idempotency-key']);
+  'POST /customers/{id}/complaints': async ({ params, body }) => {
+    const complaint = await openComplaint(params.id, body);
     return {
-      status: created ? 201 : 200,
+      status: 201,
       body: complaint,
       headers: { location: `/customers/${params.id}/complaints/${complaint.id}` },
     };

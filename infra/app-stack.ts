@@ -2,7 +2,15 @@
 // rules), the bus, SES sending configuration, dead-letter queues and alarms. Safe to destroy and
 // redeploy. All of it is derived from the declaration in shared/app.ts: a new function, route,
 // schedule or rule there is deployed without a change here.
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -85,9 +93,51 @@ function pascal(name: string): string {
 }
 
 /** Scheduler wants `cron(…)`; the declaration may hold the bare six fields. */
-function cronExpression(cron: string): string {
+export function cronExpression(cron: string): string {
   const trimmed = cron.trim();
   return /^cron\(.+\)$/.test(trimmed) ? trimmed : `cron(${trimmed})`;
+}
+
+const DAYS: Record<string, string> = {
+  SUN: 'Sunday',
+  MON: 'Monday',
+  TUE: 'Tuesday',
+  WED: 'Wednesday',
+  THU: 'Thursday',
+  FRI: 'Friday',
+  SAT: 'Saturday',
+};
+
+/**
+ * When a schedule fires, in words, for the common shapes (`every day at 02:00 Europe/Berlin`);
+ * any other expression is quoted as is. Goes into the schedule's description.
+ */
+export function describeCron(expression: string, timeZone: string): string {
+  const fields = /^cron\((.+)\)$/.exec(cronExpression(expression))?.[1]?.trim().split(/\s+/) ?? [];
+  const [minute, hour, dayOfMonth, month, dayOfWeek, year] = fields;
+  const number = /^\d{1,2}$/;
+  const everyMonthAndYear = month === '*' && (year === '*' || year === undefined);
+  if (fields.length === 6 && minute && number.test(minute) && everyMonthAndYear) {
+    const at =
+      hour && number.test(hour) ? `at ${hour.padStart(2, '0')}:${minute.padStart(2, '0')}` : undefined;
+    if (at && (dayOfMonth === '*' || dayOfMonth === '?') && (dayOfWeek === '*' || dayOfWeek === '?')) {
+      return `every day ${at} ${timeZone}`;
+    }
+    if (
+      hour === '*' &&
+      (dayOfMonth === '*' || dayOfMonth === '?') &&
+      (dayOfWeek === '*' || dayOfWeek === '?')
+    ) {
+      return `every hour at minute ${Number(minute)} (${timeZone})`;
+    }
+    if (at && dayOfMonth === '?' && dayOfWeek && DAYS[dayOfWeek]) {
+      return `every ${DAYS[dayOfWeek]} ${at} ${timeZone}`;
+    }
+    if (at && dayOfMonth && number.test(dayOfMonth) && dayOfWeek === '?') {
+      return `on day ${Number(dayOfMonth)} of every month ${at} ${timeZone}`;
+    }
+  }
+  return `on ${cronExpression(expression)} in ${timeZone}`;
 }
 
 export class AppStack extends Stack {
@@ -101,6 +151,9 @@ export class AppStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
+    // Strong references (CloudFormation exports): the data stack cannot drop the user pool, its
+    // clients or the key while this stack still uses them.
+    this.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
     this.settings = props.settings;
     const names = resourceNames(props.settings.stage);
 
@@ -144,8 +197,12 @@ export class AppStack extends Stack {
       publicBaseUrl: this.api.apiEndpoint,
     };
 
-    for (const [name, spec] of Object.entries(props.functions ?? (functions as Record<string, FunctionSpec>))) {
-      this.addFunction(name, spec, targets);
+    // One container, so no function name can collide with the stack's own construct ids.
+    const container = new Construct(this, 'Functions');
+    for (const [name, spec] of Object.entries(
+      props.functions ?? (functions as Record<string, FunctionSpec>),
+    )) {
+      this.addFunction(container, name, spec, targets);
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
@@ -155,8 +212,8 @@ export class AppStack extends Stack {
   }
 
   /** One declared function with its routes, rules, schedules, dead-letter queues and alarms. */
-  private addFunction(name: string, spec: FunctionSpec, targets: GrantTargets): void {
-    const scope = new Construct(this, pascal(name));
+  private addFunction(container: Construct, name: string, spec: FunctionSpec, targets: GrantTargets): void {
+    const scope = new Construct(container, pascal(name));
     const fn = new RetainFunction(scope, 'Function', {
       name,
       spec,
@@ -250,10 +307,14 @@ export class AppStack extends Stack {
     const id = `Schedule${pascal(spec.job)}`;
     const deadLetters = this.deadLetterQueue(scope, `${id}DeadLetters`, `schedule ${spec.job}`);
     new scheduler.Schedule(scope, id, {
-      // The declaration's description says when the job fires; the schedule carries it, with the
-      // expression and the zone it is evaluated in, e.g. "Nightly analytics run at 02:00 business
-      // time - cron(0 2 * * ? *) in Europe/Berlin".
-      description: `${spec.description} - ${expression} in ${timeZone}`.slice(0, 512),
+      // Each schedule says what it is for (the declaration's description) and when it fires, in
+      // words and in the zone it is evaluated in, e.g. "RFM segments, tiers, lifecycle stages, churn
+      // and CLV for every customer. Fires every day at 02:00 Europe/Berlin (cron(0 2 * * ? *))."
+      description:
+        `${spec.description.replace(/\.\s*$/, '')}. Fires ${describeCron(expression, timeZone)} (${expression}).`.slice(
+          0,
+          512,
+        ),
       schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
       target: new schedulerTargets.LambdaInvoke(fn.function, {
         role,
@@ -317,7 +378,11 @@ export class AppStack extends Stack {
         resources: ['*'],
       }),
     );
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Retain alarms' });
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      masterKey: key,
+      enforceSSL: true,
+      displayName: 'Retain alarms',
+    });
     if (alarmEmail) topic.addSubscription(new EmailSubscription(alarmEmail));
     return topic;
   }

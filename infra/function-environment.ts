@@ -104,7 +104,8 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
       fn.role.attachInlinePolicy(policy);
       Validations.of(policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ses:GetAccount (sending quota and enforcement status) supports no resource-level permissions.',
+        reason:
+          'ses:GetAccount (sending quota and enforcement status) supports no resource-level permissions.',
       });
       return;
     }
@@ -113,7 +114,12 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
       lambdaFn.addEnvironment(ENV.bucketName, targets.bucket.bucketName);
       acknowledgeWildcards(
         defaultPolicy(fn),
-        ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`],
+        [
+          'Action::s3:GetObject*',
+          'Action::s3:GetBucket*',
+          'Action::s3:List*',
+          `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`,
+        ],
         'Reads any export object of the exports bucket (object keys are generated per export); that bucket only.',
       );
       return;

@@ -12,5 +12,6 @@ export function findingArn(scope: IConstruct, arn: string): string {
 
 /** Acknowledges `AwsSolutions-IAM5[<finding>]` for each finding, all with the same reason. */
 export function acknowledgeWildcards(scope: IConstruct, findings: readonly string[], reason: string): void {
-  for (const finding of findings) Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  for (const finding of findings)
+    Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
 }

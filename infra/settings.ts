@@ -3,7 +3,7 @@
 // The stateless stack finds the stateful resources by name, not by cross-stack reference: no
 // CloudFormation exports pin the data stack, and IAM statements built from names read the same
 // before and after synthesis, which keeps each cdk-nag acknowledgement exact.
-import { Aws, type App } from 'aws-cdk-lib';
+import { type App, Aws } from 'aws-cdk-lib';
 
 export interface RetainSettings {
   /** Deployment stage: part of every physical name (`retain-<stage>`). */
@@ -64,7 +64,8 @@ export function validateSettings(settings: RetainSettings): RetainSettings {
 /** The bare address of `Name <address>` or `address`. */
 export function emailAddress(from: string): string {
   const address = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) throw new Error(`emailFrom "${from}" is not an email address`);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address))
+    throw new Error(`emailFrom "${from}" is not an email address`);
   return address;
 }
 

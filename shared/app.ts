@@ -2,6 +2,7 @@
 // (infra/local/) both read it: adding a function is one entry in `functions` plus its handler file.
 // Plain data only, so handlers can import it (route roles are enforced from here) at no cost.
 import type { Role } from './auth/roles.js';
+import type { AuditAction } from './domain/privacy.js';
 
 /** What a function may touch. Each grant becomes least-privilege IAM on AWS and an env var. */
 export type Grant =
@@ -23,6 +24,12 @@ export interface HttpRoute {
   /** Who may call it. `public` routes need no token (health, OpenAPI, unsubscribe). */
   readonly roles: readonly Role[] | 'public';
   readonly summary: string;
+  /**
+   * What the audit trail records for the customers this route touches. Derived from the method and
+   * path when absent (shared/domain/privacy.ts `auditActionOf`); `false` for routes that show no
+   * customer data.
+   */
+  readonly audit?: AuditAction | false;
 }
 
 export interface ScheduleSpec {
@@ -114,6 +121,34 @@ export const functions = {
       { method: 'DELETE', path: '/customers/{id}', roles: ['admin'], summary: 'Erase a customer and all their data' },
     ],
   },
+  orders: {
+    entry: 'functions/orders.ts',
+    description: 'Orders, refunds and cancellations (aggregates in the same write), batches, merging duplicates',
+    grants: ['table:read', 'table:write', 'bus:put'],
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    routes: [
+      { method: 'POST', path: '/customers/{id}/orders', roles: ['admin', 'ingest'], summary: 'Record an order' },
+      {
+        method: 'POST',
+        path: '/orders/batch',
+        roles: ['admin', 'ingest'],
+        summary: 'Record up to 100 orders of any customers, each answered on its own',
+      },
+      {
+        method: 'POST',
+        path: '/customers/{id}/orders/{orderId}/refund',
+        roles: ['admin', 'ingest'],
+        summary: 'Refund an order fully or partly, or cancel it',
+      },
+      {
+        method: 'POST',
+        path: '/customers/{id}/merge',
+        roles: ['admin'],
+        summary: 'Merge a duplicate customer into this one (orders, events, feedback, complaints move)',
+      },
+    ],
+  },
   activity: {
     entry: 'functions/activity.ts',
     description: 'Behaviour and social events, survey answers (NPS, CSAT) and the customer timeline',
@@ -163,6 +198,208 @@ export const functions = {
         path: '/complaints',
         roles: ['admin', 'support'],
         summary: 'A support queue (open by default), oldest first',
+      },
+    ],
+  },
+  privacy: {
+    entry: 'functions/privacy.ts',
+    description: 'Data-subject export and the audit trail of who touched which customer',
+    grants: ['table:read', 'table:write'],
+    routes: [
+      {
+        method: 'GET',
+        path: '/customers/{id}/export',
+        roles: ['admin'],
+        summary: 'Everything held about a customer, derived data included (data-subject access)',
+      },
+      {
+        method: 'GET',
+        path: '/audit',
+        roles: ['admin'],
+        summary: 'Who read, exported, changed or erased which customer, by customer or by day',
+        audit: false,
+      },
+    ],
+  },
+  // Declared before analytics-api: the local gateway matches routes in declaration order, and
+  // `GET /segments/definitions` must win over `GET /segments/{name}` (as it does on API Gateway).
+  'segment-definitions': {
+    entry: 'functions/segment-definitions.ts',
+    description: 'Saved segments: rules over profile and computed fields, with a preview',
+    grants: ['table:read', 'table:write'],
+    routes: [
+      { method: 'POST', path: '/segments/definitions', roles: ['admin', 'marketer'], summary: 'Save a segment rule' },
+      { method: 'GET', path: '/segments/definitions', roles: ['admin', 'marketer'], summary: 'List saved segments' },
+      { method: 'GET', path: '/segments/definitions/{id}', roles: ['admin', 'marketer'], summary: 'Read a saved segment' },
+      {
+        method: 'PUT',
+        path: '/segments/definitions/{id}',
+        roles: ['admin', 'marketer'],
+        summary: 'Replace a saved segment (If-Match optional)',
+      },
+      {
+        method: 'DELETE',
+        path: '/segments/definitions/{id}',
+        roles: ['admin', 'marketer'],
+        summary: 'Delete a saved segment no campaign uses',
+      },
+      {
+        method: 'POST',
+        path: '/segments/definitions/{id}/preview',
+        roles: ['admin', 'marketer'],
+        summary: 'How many customers the segment selects today, with a sample',
+        audit: 'read',
+      },
+    ],
+    timeoutSeconds: 29,
+  },
+  'campaigns-api': {
+    entry: 'functions/campaigns-api.ts',
+    description: 'Campaigns, their list runs, and list downloads (marketers and admins; never support)',
+    grants: ['table:read', 'table:write', 'bucket:read'],
+    routes: [
+      { method: 'POST', path: '/campaigns', roles: ['admin', 'marketer'], summary: 'Create a campaign' },
+      { method: 'GET', path: '/campaigns', roles: ['admin', 'marketer'], summary: 'List campaigns with their latest list' },
+      { method: 'GET', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Read a campaign' },
+      { method: 'PUT', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Replace a campaign (If-Match optional)' },
+      { method: 'DELETE', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Delete a campaign and its run history' },
+      { method: 'GET', path: '/campaigns/{id}/runs', roles: ['admin', 'marketer'], summary: "A campaign's lists, newest first" },
+      { method: 'GET', path: '/campaigns/{id}/runs/{runId}', roles: ['admin', 'marketer'], summary: 'One list run with its summary' },
+      {
+        method: 'GET',
+        path: '/campaigns/{id}/runs/{runId}/download',
+        roles: ['admin', 'marketer'],
+        summary: "Redirect (302) to a short-lived link to the run's CSV",
+        audit: 'export',
+      },
+    ],
+  },
+  'campaign-lists': {
+    entry: 'functions/campaign-lists.ts',
+    description: "Generates every active campaign's list (CSV in S3) and notifies its marketers",
+    grants: ['table:read', 'table:write', 'bucket:read', 'bucket:write', 'email:send'],
+    // After each completed nightly run; the schedule is the safety net that makes the day's lists
+    // exist even when the analytics failed (a run of a day already listed replaces it, mails nobody twice).
+    events: [{ name: 'analytics-run-completed', detailType: ['analytics.run.completed'] }],
+    // 07:00 every day in the business's time zone, five hours after the nightly analytics start.
+    schedules: [
+      {
+        job: 'campaign-lists',
+        cron: 'cron(0 7 * * ? *)',
+        timeZone: 'business',
+        description: "Campaign lists of the day (safety net; normally generated when the nightly analytics complete)",
+      },
+    ],
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+  },
+  'analytics-coordinator': {
+    entry: 'functions/analytics-coordinator.ts',
+    description: 'Nightly analytics: starts a run, fans in shard reports, fits the models once, completes the run',
+    grants: ['table:read', 'table:write', 'bus:put'],
+    // 02:00 every day in the business's time zone (EventBridge Scheduler evaluates it there).
+    schedules: [
+      {
+        job: 'nightly',
+        cron: 'cron(0 2 * * ? *)',
+        timeZone: 'business',
+        description: 'RFM segments, tiers, lifecycle stages, churn and CLV for every customer',
+      },
+    ],
+    events: [{ name: 'analytics-shard-completed', detailType: ['analytics.shard.completed'] }],
+    memoryMb: 1769,
+    timeoutSeconds: 900,
+  },
+  'analytics-worker': {
+    entry: 'functions/analytics-worker.ts',
+    description: 'Nightly analytics: summarises (phase 1) or scores (phase 2) one shard of the customers',
+    grants: ['table:read', 'table:write', 'bus:put'],
+    events: [{ name: 'analytics-shard-requested', detailType: ['analytics.shard.requested'] }],
+    memoryMb: 1769,
+    timeoutSeconds: 900,
+  },
+  'analytics-api': {
+    entry: 'functions/analytics-api.ts',
+    description: 'Segment profiles, the fitted churn and value models, KPIs and acquisition costs',
+    grants: ['table:read', 'table:write'],
+    routes: [
+      { method: 'GET', path: '/analytics/model', roles: ['admin', 'marketer'], summary: 'The fitted BG/NBD and Gamma-Gamma models of a run' },
+      { method: 'GET', path: '/segments', roles: ['admin', 'marketer'], summary: 'RFM segment profiles with their trend' },
+      { method: 'GET', path: '/segments/{name}', roles: ['admin', 'marketer'], summary: 'One RFM segment profile with its trend' },
+      {
+        method: 'GET',
+        path: '/analytics/kpis',
+        roles: ['admin', 'marketer'],
+        summary: 'Retention by cohort, repeat-purchase rate, average CLV, CAC per channel',
+      },
+      {
+        method: 'PUT',
+        path: '/analytics/acquisition-costs',
+        roles: ['admin', 'marketer'],
+        summary: 'Acquisition spend of a month by channel (for CAC)',
+      },
+    ],
+  },
+  birthday: {
+    entry: 'functions/birthday.ts',
+    description: "Birthday greetings, each customer at the greeting hour of their own time zone, once a year",
+    grants: ['table:read', 'table:write', 'email:send', 'email:account', 'secret:unsubscribe'],
+    schedules: [
+      {
+        job: 'birthday',
+        cron: 'cron(0 * * * ? *)',
+        timeZone: 'UTC',
+        description: 'Birthday greetings: every hour at minute 0 (UTC), greeting whoever it is 09:00 for on their birthday',
+      },
+    ],
+    timeoutSeconds: 900,
+  },
+  winback: {
+    entry: 'functions/winback.ts',
+    description: 'Win-back emails to customers turning at risk or churned; deferred sends; order attribution',
+    grants: ['table:read', 'table:write', 'email:send', 'email:account', 'secret:unsubscribe'],
+    events: [
+      {
+        name: 'winback-on-lifecycle-change',
+        detailType: ['customer.lifecycle.changed'],
+        detail: { to: ['at_risk', 'churned'] },
+      },
+    ],
+    schedules: [
+      {
+        job: 'winback',
+        cron: 'cron(30 * * * ? *)',
+        timeZone: 'UTC',
+        description: 'Win-backs held back by quiet hours, and order attribution: every hour at minute 30 (UTC)',
+      },
+    ],
+    timeoutSeconds: 300,
+  },
+  suppression: {
+    entry: 'functions/suppression.ts',
+    description: 'SES feedback: suppress bounced and complaining addresses; record messages SES accepted',
+    grants: ['table:read', 'table:write', 'secret:unsubscribe'],
+    events: [
+      {
+        name: 'ses-feedback',
+        bus: 'default',
+        source: ['aws.ses'],
+        detailType: ['Email Bounced', 'Email Complaint Received', 'Email Sent'],
+      },
+    ],
+  },
+  'messages-api': {
+    entry: 'functions/messages-api.ts',
+    description: 'One-click unsubscribe (public, signed links) and message statistics per campaign',
+    grants: ['table:read', 'table:write', 'secret:unsubscribe'],
+    routes: [
+      { method: 'GET', path: '/unsubscribe', roles: 'public', summary: 'Unsubscribe confirmation page (changes nothing)' },
+      { method: 'POST', path: '/unsubscribe', roles: 'public', summary: 'One-click unsubscribe (RFC 8058), idempotent' },
+      {
+        method: 'GET',
+        path: '/messages/stats',
+        roles: ['admin', 'marketer'],
+        summary: 'Sends, skips, suppressions, unsubscribes and win-back conversions per campaign and month',
       },
     ],
   },

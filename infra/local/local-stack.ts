@@ -253,7 +253,10 @@ async function startControl(stack: {
                 ? stack.bus.idle().then(() => ({ idle: true }))
                 : request.method === 'POST' && url.pathname === '/tokens'
                   ? stack.auth
-                      .issue(input.role as Role, { subject: input.subject as string | undefined })
+                      .issue(input.role as Role, {
+                        subject: input.subject as string | undefined,
+                        ttlSeconds: input.ttlSeconds as number | undefined,
+                      })
                       .then((token) => ({ token }))
                   : Promise.reject(new Error(`no control route ${request.method} ${url.pathname}`));
       work.then(

@@ -40,12 +40,6 @@ export const complaintsContract = contract({
     body: complaintBody,
     response: complaintViewSchema,
     status: 201,
-    headers: {
-      'Idempotency-Key': {
-        required: false,
-        description: 'Makes a retry safe: the same key returns the complaint it created (200) instead of a second one',
-      },
-    },
   },
   'GET /customers/{id}/complaints/{complaintId}': { params: complaintParams, response: complaintViewSchema },
   'POST /customers/{id}/complaints/{complaintId}/transition': {

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { createCustomerSchema, customerViewSchema, patchCustomerSchema } from '../domain/customer.js';
+import { LIFECYCLE_STAGES, VALUE_TIERS } from '../domain/customer-scores.js';
 import { contract } from '../http/handler.js';
+import { customerScoresSchema, segmentName } from './analytics-contract.js';
 
 export const customerIdParams = z.strictObject({
   id: z.string().check(z.regex(/^cus_[0-9A-Z]{26}$/, 'must be a customer id like cus_01J…')),
@@ -15,17 +17,24 @@ export const customerListQuery = z.strictObject({
   phone: z.optional(z.string().check(z.maxLength(32))),
   externalId: z.optional(z.string().check(z.maxLength(128))),
   tag: z.optional(z.string().check(z.maxLength(40))),
+  /** Members of an RFM segment, lifecycle stage or value tier (nightly scores; each has its index). */
+  segment: z.optional(segmentName),
+  lifecycle: z.optional(z.enum(LIFECYCLE_STAGES)),
+  tier: z.optional(z.enum(VALUE_TIERS)),
 });
 
+/** A profile with the scores the nightly analytics keep on it. */
+export const customerWithScoresSchema = z.extend(customerViewSchema, { scores: z.optional(customerScoresSchema) });
+
 export const customerPageSchema = z.object({
-  items: z.array(customerViewSchema),
+  items: z.array(customerWithScoresSchema),
   nextCursor: z.optional(z.string()),
 });
 
 export const customersContract = contract({
   'POST /customers': { body: createCustomerSchema, response: customerViewSchema, status: 201 },
   'GET /customers': { query: customerListQuery, response: customerPageSchema },
-  'GET /customers/{id}': { params: customerIdParams, response: customerViewSchema },
+  'GET /customers/{id}': { params: customerIdParams, response: customerWithScoresSchema },
   'PATCH /customers/{id}': {
     params: customerIdParams,
     body: patchCustomerSchema,

@@ -52,7 +52,7 @@ type Shape = Record<string, z.core.$ZodType>;
 type Named = { productId?: string; sku?: string; url?: string };
 
 const needs = (fields: Array<keyof Named>) =>
-  z.refine<Named>((value) => fields.some((field) => Boolean(value[field])), {
+  z.refine<unknown>((value) => fields.some((field) => Boolean((value as Named)[field])), {
     message: `give at least one of ${fields.join(', ')}`,
     path: [fields[0] as string],
   });

@@ -6,7 +6,6 @@
 //     turns it into one DynamoDB update in the same transaction as the orders);
 //   - from scratch: `activityFromOrders` recomputes everything from the order history (merge,
 //     repair, tests).
-import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
   type CommerceSettings,
@@ -20,7 +19,8 @@ import {
 } from './commerce.js';
 import type { CustomerActivity, DailyMap } from './customer-activity.js';
 import { ConflictError, type FieldIssue, ValidationError } from './errors.js';
-import { canonicalInstant, isCalendarDate, localDay, startOfLocalDay } from './time.js';
+import { futureIssue, toUtcIso } from './instants.js';
+import { isCalendarDate, localDay, startOfLocalDay } from './time.js';
 
 /** `kind` of order items on the customer timeline. */
 export const ORDER_KIND = 'order';
@@ -76,6 +76,9 @@ export const orderInputSchema = z.strictObject({
   channel: z.optional(text(64)),
 });
 export type OrderInput = z.infer<typeof orderInputSchema>;
+
+/** Orders per call of the batch endpoint. */
+export const MAX_ORDER_BATCH = 100;
 
 export const ORDER_STATUSES = ['placed', 'partially_refunded', 'refunded', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -159,7 +162,7 @@ export interface OrderContext {
   commerce: CommerceSettings;
 }
 
-/** A validated order ready to store: canonical time, business value, fingerprint. */
+/** A validated order ready to store: canonical UTC time, value in the business currency. */
 export interface PreparedOrder {
   orderId: string;
   orderedAt: string;
@@ -170,8 +173,6 @@ export interface PreparedOrder {
   valueCurrency: string;
   items: OrderItem[];
   channel?: string;
-  /** Hash of what the client sent, to tell a retry from a different order reusing the id. */
-  fingerprint: string;
 }
 
 /** Orders may not predate this (catches 0001-01-01 and two-digit-year accidents). */
@@ -185,9 +186,9 @@ export function prepareOrder(input: OrderInput, context: OrderContext): Prepared
   const issues: FieldIssue[] = [];
   const orderedAt = isCalendarDate(input.orderedAt)
     ? startOfLocalDay(input.orderedAt, context.timeZone)
-    : canonicalInstant(input.orderedAt);
-  const latest = context.now.getTime() + context.commerce.futureToleranceSeconds * 1000;
-  if (Date.parse(orderedAt) > latest) issues.push({ field: 'orderedAt', message: 'must not be in the future' });
+    : toUtcIso(input.orderedAt);
+  const future = futureIssue(orderedAt, context.now, context.commerce.futureToleranceSeconds, 'orderedAt');
+  if (future) issues.push(future);
   if (orderedAt < EARLIEST_ORDER) issues.push({ field: 'orderedAt', message: 'must not be before 1900' });
   let rate = 1;
   try {
@@ -201,7 +202,7 @@ export function prepareOrder(input: OrderInput, context: OrderContext): Prepared
   }
   if (issues.length > 0) throw new ValidationError(issues);
   const items = (input.items ?? []).map((item) => ({ ...item }));
-  const prepared: Omit<PreparedOrder, 'fingerprint'> = {
+  return {
     orderId: input.orderId,
     orderedAt,
     amount: input.amount,
@@ -212,25 +213,11 @@ export function prepareOrder(input: OrderInput, context: OrderContext): Prepared
     items,
     ...(input.channel ? { channel: input.channel } : {}),
   };
-  return { ...prepared, fingerprint: fingerprintOf(prepared) };
-}
-
-function fingerprintOf(order: Omit<PreparedOrder, 'fingerprint' | 'exchangeRate' | 'value' | 'valueCurrency'>): string {
-  const canonical = JSON.stringify([
-    order.orderId,
-    order.orderedAt,
-    order.amount,
-    order.currency,
-    order.items.map((item) => [item.sku, item.name, item.category, item.quantity, item.unitPrice]),
-    order.channel ?? null,
-  ]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 32);
 }
 
 export function newOrderRecord(order: PreparedOrder, customerId: string, recordedAt: string): OrderRecord {
-  const { fingerprint: _fingerprint, ...fields } = order;
   return {
-    ...fields,
+    ...order,
     customerId,
     status: 'placed',
     refundedAmount: 0,

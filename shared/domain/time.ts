@@ -94,8 +94,3 @@ export function startOfLocalDay(day: string, timeZone: string): string {
   while (localDay(new Date(epoch), timeZone) < day) epoch += 15 * 60_000;
   return new Date(epoch).toISOString();
 }
-
-/** An ISO 8601 time as the canonical UTC form stored and compared everywhere (`…T…Z`, ms). */
-export function canonicalInstant(iso: string): string {
-  return new Date(toEpoch(iso)).toISOString();
-}

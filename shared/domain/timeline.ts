@@ -5,10 +5,11 @@ import * as z from 'zod/mini';
 import { EVENT_KINDS, eventDataSchema } from './activity-events.js';
 import { type ComplaintRecord, complaintDataSchema, complaintView } from './complaint.js';
 import { feedbackDataSchema } from './feedback.js';
+import { ORDER_KIND, orderViewSchema } from './order.js';
 
-/** Kinds owned by other features (orders, refunds, messaging); their `data` is their own. */
-export const OTHER_TIMELINE_KINDS = ['order', 'refund', 'message'] as const;
-export const TIMELINE_KINDS = [...EVENT_KINDS, 'feedback', 'complaint', ...OTHER_TIMELINE_KINDS] as const;
+/** Kinds owned by other features without a data schema here yet (refunds, messaging). */
+export const OTHER_TIMELINE_KINDS = ['refund', 'message'] as const;
+export const TIMELINE_KINDS = [...EVENT_KINDS, 'feedback', 'complaint', ORDER_KIND, ...OTHER_TIMELINE_KINDS] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 const isKind = (value: string): value is TimelineKind => (TIMELINE_KINDS as readonly string[]).includes(value);
@@ -25,8 +26,8 @@ export const kindFilterSchema = z.pipe(
 );
 
 /**
- * Storage and index attributes, never shown. Owners of other kinds keep their own internal
- * attributes out by giving their kind a `data` schema below.
+ * Storage and index attributes, never shown. A kind with a `data` schema below shows only what its
+ * schema names; the owner of a kind without one (refund, message) should add its schema there.
  */
 const INTERNAL = new Set([
   'pk',
@@ -59,6 +60,7 @@ export const timelineEntrySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.enum(EVENT_KINDS), ...envelope, data: eventDataSchema }),
   z.object({ kind: z.literal('feedback'), ...envelope, data: feedbackDataSchema }),
   z.object({ kind: z.literal('complaint'), ...envelope, data: complaintDataSchema }),
+  z.object({ kind: z.literal(ORDER_KIND), ...envelope, data: z.omit(orderViewSchema, { customerId: true }) }),
   z.object({ kind: z.enum(OTHER_TIMELINE_KINDS), ...envelope, data: z.record(z.string(), z.unknown()) }),
 ]);
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;

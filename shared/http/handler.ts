@@ -1,6 +1,7 @@
-// The one HTTP middleware chain: header normaliser → auth (roles from shared/app.ts) → JSON body
-// parsing → zod validation → use case → output schema; every error becomes problem+json in one
-// place (problem.ts). Handlers only declare routes: schemas plus a call into a use case.
+// The one HTTP middleware chain: header normaliser → Idempotency-Key (POSTs, idempotency.ts) →
+// auth (roles from shared/app.ts) → JSON body parsing → zod validation → use case → output
+// schema; every error becomes problem+json in one place (problem.ts). Handlers only declare
+// routes: schemas plus a call into a use case.
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -8,7 +9,10 @@ import * as z from 'zod/mini';
 import { type DeclaredRoute, routeFor } from '../app.js';
 import { hasAnyRole, type Principal, principalFromClaims } from '../auth/roles.js';
 import { ValidationError } from '../domain/errors.js';
+import { maskContactData, seesContactData } from '../domain/privacy.js';
+import { recordAccess } from '../use-cases/audit-trail.js';
 import { fieldIssues, HttpProblem, problemResponse, toProblem } from './problem.js';
+import { idempotencyMiddleware } from './idempotency.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -109,7 +113,7 @@ function parseBody(event: HttpEvent, headers: Record<string, string | undefined>
   }
 }
 
-function toResult(reply: Reply, responseSchema: Schema | undefined): HttpResult {
+function toResult(reply: Reply, responseSchema: Schema | undefined, principal?: Principal): HttpResult {
   if (reply.raw !== undefined) {
     return {
       statusCode: reply.status ?? 200,
@@ -118,7 +122,9 @@ function toResult(reply: Reply, responseSchema: Schema | undefined): HttpResult 
     };
   }
   if (reply.body === undefined) return { statusCode: reply.status ?? 204, headers: reply.headers ?? {} };
-  const body = responseSchema ? z.parse(responseSchema, reply.body) : reply.body;
+  const parsed = responseSchema ? z.parse(responseSchema, reply.body) : reply.body;
+  // Property-level protection, in one place for every route: see shared/domain/privacy.ts.
+  const body = principal && !seesContactData(principal.roles) ? maskContactData(parsed) : parsed;
   return {
     statusCode: reply.status ?? 200,
     headers: { 'content-type': 'application/json', ...reply.headers },
@@ -165,7 +171,19 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
     // Report every bad field of the request at once, not one per round trip.
     if (issues.length > 0) throw new ValidationError(issues.flatMap((error) => error.issues));
     const reply = await handle({ params, query, body, principal, headers, event });
-    return toResult({ status: definition.status, ...reply }, definition.response);
+    const result = toResult({ status: definition.status, ...reply }, definition.response, principal);
+    // The audit trail is written before the answer leaves; if it cannot be, the request fails.
+    await recordAccess({
+      route: declared,
+      principal,
+      requestId: event.requestContext.requestId,
+      pathParameters: event.pathParameters,
+      requestBody: body,
+      responseBody: reply.body,
+      status: result.statusCode ?? 200,
+      now: new Date(),
+    });
+    return result;
   };
 
   return middy<HttpEvent, HttpResult>()
@@ -176,5 +194,7 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
         request.response = problemResponse(problem, headers);
       },
     })
+    // After the error mapper, so its onError (freeing the key) runs before the mapping.
+    .use(idempotencyMiddleware())
     .handler(dispatch);
 }

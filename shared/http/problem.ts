@@ -52,7 +52,8 @@ export function fieldIssues(error: z.core.$ZodError, prefix?: string): FieldIssu
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
-        field: [base, key].filter(Boolean).join('.'),
+        // An empty key (`{"": 1}`) is still named, as `""`, so every issue names its field.
+        field: [base, key === '' ? '""' : key].filter(Boolean).join('.'),
         message: 'unknown field',
       }));
     }

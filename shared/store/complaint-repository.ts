@@ -15,7 +15,7 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { cancellationCodes, cursor, isConditionFailure } from './dynamo-helpers.js';
 import { indexKeys, keys } from './keys.js';
-import { appendTimelineItem, type AppendOutcome, getItem, type TimelineWrite, transactWrite } from './timeline-repository.js';
+import { appendTimelineItem, getItem, transactWrite } from './timeline-repository.js';
 
 type Item = Record<string, unknown>;
 
@@ -44,15 +44,14 @@ export function complaintFromItem(item: Item): ComplaintRecord {
 }
 
 /** A new complaint, counted in the profile's `openComplaints` in the same transaction. */
-export function insertComplaint(record: ComplaintRecord, claim: TimelineWrite['claim']): Promise<AppendOutcome> {
+export async function insertComplaint(record: ComplaintRecord): Promise<void> {
   const { id, customerId, openedAt, ...fields } = record;
-  return appendTimelineItem({
+  await appendTimelineItem({
     customerId,
     kind: 'complaint',
     id,
     at: openedAt,
     fields: { ...fields, openedAt, type: 'complaint', ...indexKeys.complaintQueue(record.status, openedAt, id) },
-    claim,
     profile: { expression: 'ADD openComplaints :one', values: { ':one': 1 } },
   });
 }
@@ -89,8 +88,10 @@ export async function moveComplaint(record: ComplaintRecord, change: ComplaintCh
     values[':one'] = 1;
   }
   if (isQueued(change.to)) {
-    sets.push('listPk = :queue');
-    values[':queue'] = indexKeys.complaintQueuePk(change.to);
+    const queue = indexKeys.complaintQueue(change.to, record.openedAt, record.id);
+    sets.push('listPk = :queuePk', 'listSk = :queueSk');
+    values[':queuePk'] = queue.listPk;
+    values[':queueSk'] = queue.listSk;
   } else {
     removes.push('listPk', 'listSk');
   }

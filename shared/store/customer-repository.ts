@@ -7,6 +7,7 @@ import { birthMonthDay, type CustomerRecord, PROFILE_FIELDS, type ProfileFields 
 import { ConflictError, DuplicateCustomerError, GoneError, NotFoundError, PreconditionFailedError } from '../domain/errors.js';
 import { cancellationCodes, cursor, deleteRequest, isConditionFailure, batchWrite, queryAll } from './dynamo-helpers.js';
 import { customerPartition, indexKeys, type Key, keys } from './keys.js';
+import { deleteLocatedItems } from './privacy-repository.js';
 
 type Item = Record<string, unknown>;
 
@@ -316,8 +317,10 @@ export async function eraseCustomer(customerId: string, now: string): Promise<'e
   const rest = await queryAll({
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': customerPartition(customerId) },
-    ProjectionExpression: 'pk, sk',
   });
+  // Items elsewhere that the registry locates from the partition (order-id claims …) go first:
+  // once the partition is gone nothing points at them any more.
+  await deleteLocatedItems(customerId, rest);
   await batchWrite(
     rest.filter((item) => item.sk !== 'ERASED').map((item) => deleteRequest({ pk: String(item.pk), sk: String(item.sk) })),
   );

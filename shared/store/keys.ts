@@ -38,17 +38,69 @@ export const keys = {
    */
   idempotency: (subject: string, key: string): Key => ({ pk: `IDEMPOTENCY#${subject}#${key}`, sk: 'REQUEST' }),
   /**
-   * A client-chosen id (an event's `eventId`, a survey answer's `feedbackId`, a complaint's
-   * Idempotency-Key) claimed once per customer and scope, in the same transaction as the timeline
-   * item it creates: a retried request finds the claim and is answered as a duplicate.
+   * A client-chosen id (an event's `eventId`, a survey answer's `feedbackId`) claimed once per
+   * customer and scope, in the same transaction as the timeline item it creates: a retried
+   * request finds the claim and is answered as a duplicate.
    */
-  clientClaim: (customerId: string, scope: 'event' | 'feedback' | 'complaint', clientId: string): Key => ({
+  clientClaim: (customerId: string, scope: 'event' | 'feedback', clientId: string): Key => ({
     pk: customerPartition(customerId),
     sk: `CLAIM#${scope}#${clientId}`,
   }),
 };
 
 export const TIMELINE_PREFIX = 'TL#';
+
+/**
+ * The audit trail (who read, exported, changed or erased which customer): one item per
+ * (customer, request) in the customer's audit partition, and one per request in its UTC day's
+ * partition, so admins query by customer or by time without a Scan. Kept apart from the customer
+ * partition on purpose: erasure leaves the trail (ids only, no personal data) until its TTL.
+ */
+export const auditKeys = {
+  customerPartition: (customerId: string) => `AUDIT#CUSTOMER#${customerId}`,
+  dayPartition: (day: string) => `AUDIT#DAY#${day}`,
+  /** Sort key: time first, so a range of `sk` is a time range. */
+  sortKey: (at: string, requestId: string) => `${at}#${requestId}`,
+  byCustomer: (customerId: string, at: string, requestId: string): Key => ({
+    pk: auditKeys.customerPartition(customerId),
+    sk: auditKeys.sortKey(at, requestId),
+  }),
+  byDay: (at: string, requestId: string): Key => ({
+    pk: auditKeys.dayPartition(at.slice(0, 10)),
+    sk: auditKeys.sortKey(at, requestId),
+  }),
+};
+
+/**
+ * Campaign lists (docs/campaigns.md). Saved segment definitions and campaigns each live in one
+ * partition (a business has tens of them, not millions: one Query lists them); a campaign's runs
+ * (one per business-local day, replaced on a re-run), its notice ledger and its download records
+ * share the campaign's partition.
+ */
+export const campaignKeys = {
+  definitionsPartition: 'SEGDEFS',
+  definition: (definitionId: string): Key => ({ pk: campaignKeys.definitionsPartition, sk: `SEGDEF#${definitionId}` }),
+  campaignsPartition: 'CAMPAIGNS',
+  campaign: (campaignId: string): Key => ({ pk: campaignKeys.campaignsPartition, sk: `CAMPAIGN#${campaignId}` }),
+  campaignPartition: (campaignId: string) => `CAMPAIGN#${campaignId}`,
+  runPrefix: 'RUN#',
+  run: (campaignId: string, runId: string): Key => ({
+    pk: campaignKeys.campaignPartition(campaignId),
+    sk: `${campaignKeys.runPrefix}${runId}`,
+  }),
+  /** One notice per (run, recipient), claimed with attribute_not_exists: a re-run never mails twice. */
+  notice: (campaignId: string, runId: string, recipient: string): Key => ({
+    pk: campaignKeys.campaignPartition(campaignId),
+    sk: `NOTICE#${runId}#${recipient}`,
+  }),
+  /** Who downloaded which list when (a list-level audit record: ids only). */
+  download: (campaignId: string, at: string, requestId: string): Key => ({
+    pk: campaignKeys.campaignPartition(campaignId),
+    sk: `DOWNLOAD#${at}#${requestId}`,
+  }),
+  /** The S3 object of a run's CSV: deterministic, so a re-run of the same day replaces it. */
+  listObject: (campaignId: string, runId: string) => `campaign-lists/${campaignId}/${runId}.csv`,
+};
 
 /** Index key attributes, by index (see `table.indexes` in shared/app.ts). */
 export const indexKeys = {
@@ -69,4 +121,90 @@ export const indexKeys = {
     listSk: `${openedAt}#${complaintId}`,
   }),
   complaintQueuePk: (status: string) => `COMPLAINTS#${status}`,
+};
+
+/**
+ * The nightly analytics. A run's state lives in its own partition `RUN#<asOf>` (one per business
+ * day, however often it is re-run): the run item, per attempt the shards' summaries (gzip'd JSON in
+ * parts of at most 300 kB) and completion markers, the claims of the phase transitions, the context
+ * phase 2 scores with, and the claim of the completion event (once per day). Results that readers
+ * query by date live in partitions of their own, sorted by as-of date.
+ */
+const pad = (n: number) => String(n).padStart(4, '0');
+export const analyticsKeys = {
+  runPartition: (asOf: string) => `RUN#${asOf}`,
+  run: (asOf: string): Key => ({ pk: analyticsKeys.runPartition(asOf), sk: 'RUN' }),
+  shardData: (asOf: string, attempt: number, phase: number, shard: number, part: number): Key => ({
+    pk: analyticsKeys.runPartition(asOf),
+    sk: `${analyticsKeys.shardDataPrefix(attempt, phase)}${pad(shard)}#${pad(part)}`,
+  }),
+  shardDataPrefix: (attempt: number, phase: number) => `DATA#${pad(attempt)}#${phase}#`,
+  shardDone: (asOf: string, attempt: number, phase: number, shard: number): Key => ({
+    pk: analyticsKeys.runPartition(asOf),
+    sk: `${analyticsKeys.shardDonePrefix(attempt, phase)}${pad(shard)}`,
+  }),
+  shardDonePrefix: (attempt: number, phase: number) => `DONE#${pad(attempt)}#${phase}#`,
+  phaseClaim: (asOf: string, attempt: number, phase: number): Key => ({
+    pk: analyticsKeys.runPartition(asOf),
+    sk: `PHASE#${pad(attempt)}#${phase}`,
+  }),
+  context: (asOf: string, attempt: number): Key => ({ pk: analyticsKeys.runPartition(asOf), sk: `CONTEXT#${pad(attempt)}` }),
+  completion: (asOf: string): Key => ({ pk: analyticsKeys.runPartition(asOf), sk: 'COMPLETED' }),
+  /** Fitted models, segment profiles and KPIs per as-of date (Query newest first for trends). */
+  modelPartition: 'ANALYTICS#MODEL',
+  model: (asOf: string): Key => ({ pk: analyticsKeys.modelPartition, sk: asOf }),
+  segmentsPartition: 'ANALYTICS#SEGMENTS',
+  segments: (asOf: string): Key => ({ pk: analyticsKeys.segmentsPartition, sk: asOf }),
+  kpisPartition: 'ANALYTICS#KPIS',
+  kpis: (asOf: string): Key => ({ pk: analyticsKeys.kpisPartition, sk: asOf }),
+  /** Acquisition spend per month (`YYYY-MM`), by channel, for CAC. */
+  acquisitionCostsPartition: 'ANALYTICS#ACQCOSTS',
+  acquisitionCosts: (month: string): Key => ({ pk: analyticsKeys.acquisitionCostsPartition, sk: month }),
+  /** A customer's lifecycle change on a day, in their partition (erased with them). */
+  lifecycleChange: (customerId: string, asOf: string): Key => ({
+    pk: customerPartition(customerId),
+    sk: `LIFECYCLE#${asOf}`,
+  }),
+};
+
+/** Index keys of the scores (bySegment, byLifecycle, byTier), written only when the value changes. */
+export const scoreIndexKeys = {
+  segment: (segment: string, customerId: string) => ({ segmentPk: `SEGMENT#${segment}`, segmentSk: customerId }),
+  lifecycle: (stage: string, customerId: string) => ({ lifecyclePk: `LIFECYCLE#${stage}`, lifecycleSk: customerId }),
+  tier: (tier: string, customerId: string) => ({ tierPk: `TIER#${tier}`, tierSk: customerId }),
+};
+
+/**
+ * Birthday and win-back messaging. The ledger and the messaging state live in the customer's
+ * partition (erased with them); suppressions deliberately do not (they must survive erasure and
+ * hold only a keyed hash of the address).
+ */
+export const messageKeys = {
+  /** One message per customer, campaign and period (`birthday`/`2026`, `winback`/`2026-03-14`), claimed once. */
+  ledger: (customerId: string, campaign: string, period: string): Key => ({
+    pk: customerPartition(customerId),
+    sk: `MSG#${campaign}#${period}`,
+  }),
+  /** What the frequency cap, cooldown and sunset rules remember of a customer across campaigns. */
+  state: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: 'MSGSTATE' }),
+  /** A suppressed address, by its keyed hash (bounce, complaint, unsubscribe). */
+  suppression: (addressHash: string): Key => ({ pk: `SUPPRESSED#${addressHash}`, sk: 'SUPPRESSION' }),
+  /** Counters of a campaign in a month (`YYYY-MM`); Query the partition for a range of months. */
+  statsPartition: (campaign: string) => `MSGSTATS#${campaign}`,
+  stats: (campaign: string, month: string): Key => ({ pk: `MSGSTATS#${campaign}`, sk: month }),
+  /** Messages waiting (quiet hours, a send to resolve), bucketed by the UTC hour they are due (`YYYY-MM-DDTHH`). */
+  deferredPartition: (campaign: string, dueHour: string) => `MSGDEFER#${campaign}#${dueHour}`,
+  deferred: (campaign: string, dueHour: string, customerId: string, period: string): Key => ({
+    pk: `MSGDEFER#${campaign}#${dueHour}`,
+    sk: `${customerId}#${period}`,
+  }),
+  /** Win-backs still inside their attribution window, bucketed by the UTC day they were sent. */
+  openWinbacksPartition: (sentDay: string) => `WINBACKOPEN#${sentDay}`,
+  openWinback: (sentDay: string, customerId: string, period: string): Key => ({
+    pk: `WINBACKOPEN#${sentDay}`,
+    sk: `${customerId}#${period}`,
+  }),
+  /** Co-purchase suggestions of a SKU (written by the nightly job), and product names seen in orders. */
+  coPurchases: (sku: string): Key => ({ pk: `RECO#${sku}`, sk: 'RECO' }),
+  product: (sku: string): Key => ({ pk: `PRODUCT#${sku}`, sk: 'PRODUCT' }),
 };

@@ -3,7 +3,7 @@
 // order on the customer's timeline, and the profile aggregates. A refund is the order's new state
 // (conditional on its revision) plus the aggregates, again in one transaction. So an acknowledged
 // order or refund is counted exactly once, and a crash can only leave nothing or everything.
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import {
@@ -11,12 +11,11 @@ import {
   type ActivityDelta,
   ORDER_KIND,
   type OrderRecord,
-  type PreparedOrder,
   type RefundRecord,
 } from '../domain/order.js';
 import { loadCustomer } from './customer-repository.js';
 import { cancellationCodes, isConditionFailure } from './dynamo-helpers.js';
-import { customerPartition, keys, TIMELINE_PREFIX } from './keys.js';
+import { customerPartition, type Key, keys, TIMELINE_PREFIX } from './keys.js';
 
 type Item = Record<string, unknown>;
 
@@ -29,11 +28,11 @@ export function orderKey(order: Pick<OrderRecord, 'customerId' | 'orderedAt' | '
 
 /** The stored item: timeline keys, `kind: 'order'` and `at` (for the timeline), the order fields. */
 export function orderToItem(order: OrderRecord): Item {
-  return { ...orderKey(order), type: 'order', kind: ORDER_KIND, at: order.orderedAt, ...order };
+  return { ...orderKey(order), kind: ORDER_KIND, at: order.orderedAt, ...order };
 }
 
 export function orderFromItem(item: Item): OrderRecord {
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !STORAGE_ATTRIBUTES.has(key))) as OrderRecord;
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !STORAGE_ATTRIBUTES.has(key))) as unknown as OrderRecord;
 }
 
 /** What an order id claim holds: whose order it is, where it lives, what was sent. */
@@ -97,17 +96,18 @@ function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: Activ
       '#count': 'orderCount',
       '#spend': 'totalSpend',
       '#activity': 'activityVersion',
-      '#dailySpend': 'dailySpend',
-      '#dailyOrders': 'dailyOrders',
-      '#categories': 'categoryCounts',
       '#merging': 'mergingInto',
     },
-    values: { ':count': delta.orderCount, ':spend': delta.spend, ':one': 1, ':zero': 0 },
+    values: { ':count': delta.orderCount, ':spend': delta.spend, ':one': 1 },
   };
   const { names, values } = expression;
   const sets: string[] = [];
   const conditions = ['attribute_exists(pk)', 'attribute_not_exists(#merging)'];
+  const addsToMaps = Object.keys(delta.days).length + Object.keys(delta.categories).length > 0;
+  if (addsToMaps) values[':zero'] = 0;
   for (const [index, [day, entry]] of Object.entries(delta.days).entries()) {
+    names['#dailySpend'] = 'dailySpend';
+    names['#dailyOrders'] = 'dailyOrders';
     names[`#d${index}`] = day;
     values[`:ds${index}`] = entry.spend;
     values[`:do${index}`] = entry.orders;
@@ -117,6 +117,7 @@ function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: Activ
     );
   }
   for (const [index, [category, quantity]] of Object.entries(delta.categories).entries()) {
+    names['#categories'] = 'categoryCounts';
     names[`#c${index}`] = category;
     values[`:c${index}`] = quantity;
     sets.push(`#categories.#c${index} = if_not_exists(#categories.#c${index}, :zero) + :c${index}`);
@@ -174,7 +175,7 @@ export type GroupWriteResult =
  */
 export async function writeOrderGroup(
   customerId: string,
-  orders: ReadonlyArray<{ prepared: PreparedOrder; record: OrderRecord }>,
+  orders: ReadonlyArray<{ record: OrderRecord; fingerprint: string }>,
   delta: ActivityDelta,
   cursor: ActivityCursor,
 ): Promise<GroupWriteResult> {
@@ -183,7 +184,7 @@ export async function writeOrderGroup(
     await documentClient.send(
       new TransactWriteCommand({
         TransactItems: [
-          ...orders.flatMap(({ prepared, record }) => [
+          ...orders.flatMap(({ record, fingerprint }) => [
             {
               Put: {
                 TableName,
@@ -193,7 +194,7 @@ export async function writeOrderGroup(
                   orderId: record.orderId,
                   customerId,
                   orderSk: orderKey(record).sk,
-                  fingerprint: prepared.fingerprint,
+                  fingerprint,
                   recordedAt: record.recordedAt,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
@@ -257,7 +258,7 @@ export async function writeRefund(
                 '#activity': 'activityVersion',
                 '#merging': 'mergingInto',
               },
-              ExpressionAttributeValues: { ':zero': 0, ':value': refund.value, ':negative': -refund.value },
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':value': refund.value, ':negative': -refund.value },
             },
           },
         ],
@@ -295,4 +296,26 @@ export async function listCustomerOrders(customerId: string): Promise<OrderRecor
     ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
   } while (ExclusiveStartKey);
   return orders;
+}
+
+/**
+ * Owners of uniqueness claims (`EXT#…`, `EMAIL#…`) in one round trip: claim pk → customer id.
+ * Resolves the customer references of an order batch.
+ */
+export async function ownersOfClaims(claimKeys: readonly Key[]): Promise<Map<string, string>> {
+  const TableName = tableName();
+  const owners = new Map<string, string>();
+  const distinct = [...new Map(claimKeys.map((key) => [key.pk, key])).values()];
+  for (let start = 0; start < distinct.length; start += 100) {
+    let pending: Item[] | undefined = distinct.slice(start, start + 100);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const result = await documentClient.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[TableName] ?? []) owners.set(String(item.pk), String(item.customerId));
+      pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
+    }
+  }
+  return owners;
 }

@@ -34,7 +34,7 @@ export interface TimelineWrite {
   /** DynamoDB TTL (epoch seconds) of the item, for raw behaviour events. */
   expiresAt?: number;
   /** The client's id for this request, claimed once; `fingerprint` tells a replay from a reuse. */
-  claim?: { scope: 'event' | 'feedback' | 'complaint'; clientId: string; fingerprint: string; expiresAt?: number };
+  claim?: { scope: 'event' | 'feedback'; clientId: string; fingerprint: string; expiresAt?: number };
   /** Applied to the profile in the same transaction, only if the profile exists. */
   profile: ProfileUpdate;
 }
@@ -74,11 +74,10 @@ export async function transactWrite(input: TransactWriteCommandInput): Promise<v
   }
 }
 
-/**
- * Write a timeline item and its profile update atomically. Unknown, erased or merged customers
- * raise NotFound / Gone (nothing is written); a claimed client id returns the claim instead.
- */
-export async function appendTimelineItem(write: TimelineWrite): Promise<AppendOutcome> {
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The item's Put and, with a client id, the claim's Put: both only if new. */
+function itemPuts(write: Omit<TimelineWrite, 'profile'>): { key: Key; puts: TransactItem[] } {
   const TableName = tableName();
   const key = keys.timeline(write.customerId, write.at, write.kind, write.id);
   const item: Item = {
@@ -90,43 +89,49 @@ export async function appendTimelineItem(write: TimelineWrite): Promise<AppendOu
     customerId: write.customerId,
     ...(write.expiresAt === undefined ? {} : { expiresAt: write.expiresAt }),
   };
-  const claimKey = write.claim ? keys.clientClaim(write.customerId, write.claim.scope, write.claim.clientId) : undefined;
-  try {
-    await transactWrite({
-      TransactItems: [
-        {
-          Update: {
-            TableName,
-            Key: keys.customer(write.customerId),
-            UpdateExpression: write.profile.expression,
-            ConditionExpression: 'attribute_exists(pk)',
-            ...(write.profile.names ? { ExpressionAttributeNames: write.profile.names } : {}),
-            ...(write.profile.values ? { ExpressionAttributeValues: write.profile.values } : {}),
-          },
+  const puts: TransactItem[] = [{ Put: { TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+  if (write.claim) {
+    puts.push({
+      Put: {
+        TableName,
+        Item: {
+          ...keys.clientClaim(write.customerId, write.claim.scope, write.claim.clientId),
+          type: 'claim',
+          entrySk: key.sk,
+          kind: write.kind,
+          at: write.at,
+          entryId: write.id,
+          fingerprint: write.claim.fingerprint,
+          ...(write.claim.expiresAt === undefined ? {} : { expiresAt: write.claim.expiresAt }),
         },
-        { Put: { TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-        ...(write.claim && claimKey
-          ? [
-              {
-                Put: {
-                  TableName,
-                  Item: {
-                    ...claimKey,
-                    type: 'claim',
-                    entrySk: key.sk,
-                    kind: write.kind,
-                    at: write.at,
-                    entryId: write.id,
-                    fingerprint: write.claim.fingerprint,
-                    ...(write.claim.expiresAt === undefined ? {} : { expiresAt: write.claim.expiresAt }),
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ]
-          : []),
-      ],
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
     });
+  }
+  return { key, puts };
+}
+
+function profileUpdate(customerId: string, profile: ProfileUpdate): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.customer(customerId),
+      UpdateExpression: profile.expression,
+      ConditionExpression: 'attribute_exists(pk)',
+      ...(profile.names ? { ExpressionAttributeNames: profile.names } : {}),
+      ...(profile.values ? { ExpressionAttributeValues: profile.values } : {}),
+    },
+  };
+}
+
+/**
+ * Write a timeline item and its profile update atomically. Unknown, erased or merged customers
+ * raise NotFound / Gone (nothing is written); a claimed client id returns the claim instead.
+ */
+export async function appendTimelineItem(write: TimelineWrite): Promise<AppendOutcome> {
+  const { key, puts } = itemPuts(write);
+  try {
+    await transactWrite({ TransactItems: [profileUpdate(write.customerId, write.profile), ...puts] });
     return { created: true, key };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -135,11 +140,36 @@ export async function appendTimelineItem(write: TimelineWrite): Promise<AppendOu
       await loadCustomer(write.customerId); // throws NotFound, or Gone for an erased or merged customer
       throw new ConflictError('the customer changed concurrently; retry');
     }
-    if (claimKey && codes[2] === 'ConditionalCheckFailed') {
-      const claim = await getItem(claimKey);
+    if (write.claim && codes[2] === 'ConditionalCheckFailed') {
+      const claim = await getItem(keys.clientClaim(write.customerId, write.claim.scope, write.claim.clientId));
       if (claim) return { created: false, claim: claim as unknown as Claim };
     }
     throw new ConflictError(`a ${write.kind} with id ${write.id} already exists`, 'id');
+  }
+}
+
+/** Most items of one grouped write: a transaction holds 100 actions (the profile, an item and a claim each). */
+export const MAX_GROUP = 49;
+
+/**
+ * Several new items of one customer and their combined profile update in a single transaction:
+ * the fast path for a batch. All or nothing: `false` when any of them was already there or the
+ * profile is missing (the caller then writes them one by one to tell which).
+ */
+export async function appendTimelineItems(
+  customerId: string,
+  writes: ReadonlyArray<Omit<TimelineWrite, 'profile'>>,
+  profile: ProfileUpdate,
+): Promise<boolean> {
+  if (writes.length > MAX_GROUP) throw new Error(`at most ${MAX_GROUP} items in one grouped write`);
+  try {
+    await transactWrite({
+      TransactItems: [profileUpdate(customerId, profile), ...writes.flatMap((write) => itemPuts(write).puts)],
+    });
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }
 

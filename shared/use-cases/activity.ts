@@ -25,9 +25,13 @@ import { ulid } from '../ids.js';
 import { loadCustomer } from '../store/customer-repository.js';
 import {
   appendTimelineItem,
+  appendTimelineItems,
   getClaimedItem,
+  MAX_GROUP,
+  type ProfileUpdate,
   queryTimeline,
   setLatestOnProfile,
+  type TimelineWrite,
 } from '../store/timeline-repository.js';
 import { eventSettings } from './activity-settings.js';
 import { type Clock, systemClock } from './customer-profiles.js';
@@ -49,6 +53,69 @@ function clientTime(sent: string | undefined, now: Date, settings: EventSettings
   return at;
 }
 
+interface PreparedEvent {
+  write: TimelineWrite;
+  fingerprint: string;
+  created: EventReceipt;
+  prefix: string;
+}
+
+/** Checks what the schema cannot (the clock) and builds the write. */
+function prepareEvent(customerId: string, input: EventInput, deps: ActivityDeps, prefix: string): PreparedEvent {
+  const now = deps.clock.now();
+  const settings = deps.settings();
+  const at = clientTime(input.occurredAt, now, settings, `${prefix}occurredAt`);
+  const id = input.eventId ?? `evt_${ulid(now.getTime())}`;
+  const fields = eventFields(input);
+  const print = fingerprint({ kind: input.kind, occurredAt: input.occurredAt, ...fields });
+  const behaviour = isBehaviourKind(input.kind);
+  return {
+    write: {
+      customerId,
+      kind: input.kind,
+      id,
+      at,
+      fields: { ...fields, type: 'event', receivedAt: now.toISOString() },
+      expiresAt: expiresAtFor(input.kind, at, settings.retentionDays),
+      claim: input.eventId
+        ? {
+            scope: 'event',
+            clientId: input.eventId,
+            fingerprint: print,
+            // A retry can come as long as the raw event may still be around.
+            ...(behaviour ? { expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400 } : {}),
+          }
+        : undefined,
+      profile: countEvents([input.kind]),
+    },
+    fingerprint: print,
+    created: { eventId: id, customerId, kind: input.kind, at, status: 'created' },
+    prefix,
+  };
+}
+
+/** `ADD eventCounts.#k0 :n0, …`: one count per kind. */
+function countEvents(kinds: readonly string[]): ProfileUpdate {
+  const counts = new Map<string, number>();
+  for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const entries = [...counts.entries()];
+  return {
+    expression: `ADD ${entries.map((_, index) => `eventCounts.#k${index} :n${index}`).join(', ')}`,
+    names: Object.fromEntries(entries.map(([kind], index) => [`#k${index}`, kind])),
+    values: Object.fromEntries(entries.map(([, count], index) => [`:n${index}`, count])),
+  };
+}
+
+async function commitEvent(event: PreparedEvent): Promise<EventReceipt> {
+  const outcome = await appendTimelineItem(event.write);
+  if (outcome.created) return event.created;
+  const { claim } = outcome;
+  if (claim.fingerprint !== event.fingerprint || claim.kind !== event.write.kind) {
+    throw new ConflictError(`eventId ${event.write.id} was already used for a different event`, `${event.prefix}eventId`);
+  }
+  return { ...event.created, kind: claim.kind, at: claim.at, status: 'duplicate' };
+}
+
 /**
  * Record one event of a customer: stored on the timeline and counted in `eventCounts` in one
  * transaction. With an `eventId` a retried event is answered as a duplicate and counted once;
@@ -60,36 +127,7 @@ export async function recordEvent(
   deps: ActivityDeps = defaults,
   prefix = '',
 ): Promise<EventReceipt> {
-  const now = deps.clock.now();
-  const settings = deps.settings();
-  const at = clientTime(input.occurredAt, now, settings, `${prefix}occurredAt`);
-  const id = input.eventId ?? `evt_${ulid(now.getTime())}`;
-  const fields = eventFields(input);
-  const print = fingerprint({ kind: input.kind, occurredAt: input.occurredAt, ...fields });
-  const behaviour = isBehaviourKind(input.kind);
-  const outcome = await appendTimelineItem({
-    customerId,
-    kind: input.kind,
-    id,
-    at,
-    fields: { ...fields, type: 'event', receivedAt: now.toISOString() },
-    expiresAt: expiresAtFor(input.kind, at, settings.retentionDays),
-    claim: input.eventId
-      ? {
-          scope: 'event',
-          clientId: input.eventId,
-          fingerprint: print,
-          // A retry can come as long as the raw event may still be around.
-          ...(behaviour ? { expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400 } : {}),
-        }
-      : undefined,
-    profile: { expression: 'ADD eventCounts.#kind :one', names: { '#kind': input.kind }, values: { ':one': 1 } },
-  });
-  if (outcome.created) return { eventId: id, customerId, kind: input.kind, at, status: 'created' };
-  if (outcome.claim.fingerprint !== print || outcome.claim.kind !== input.kind) {
-    throw new ConflictError(`eventId ${id} was already used for a different event`, `${prefix}eventId`);
-  }
-  return { eventId: id, customerId, kind: outcome.claim.kind, at: outcome.claim.at, status: 'duplicate' };
+  return commitEvent(prepareEvent(customerId, input, deps, prefix));
 }
 
 export type BatchOutcome = {
@@ -98,7 +136,7 @@ export type BatchOutcome = {
   customerId?: string;
 } & ({ receipt: EventReceipt } | { error: unknown });
 
-/** Events of one customer are written one after another; customers in parallel, this many at once. */
+/** Customers of a batch written in parallel, this many at once. */
 const PARALLEL_CUSTOMERS = 8;
 
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -114,6 +152,55 @@ const stringField = (raw: unknown, field: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
+type BatchEvent = z.infer<typeof batchEventSchema>;
+
+/**
+ * One customer's events of a batch. Fast path: new events go in transactions of up to MAX_GROUP
+ * with one combined profile update. A group that meets an event already recorded (a retried
+ * batch) or a missing customer is written one event at a time instead, in the batch's order, so
+ * every event gets its exact outcome; so is an eventId repeated within the batch.
+ */
+async function recordCustomerEvents(
+  customerId: string,
+  group: Array<{ index: number; input: BatchEvent }>,
+  deps: ActivityDeps,
+  outcomes: BatchOutcome[],
+): Promise<void> {
+  const prepared: Array<{ index: number; event: PreparedEvent }> = [];
+  for (const { index, input } of group) {
+    try {
+      prepared.push({ index, event: prepareEvent(customerId, input, deps, `events.${index}.`) });
+    } catch (error) {
+      outcomes[index] = { index, eventId: input.eventId, customerId, error };
+    }
+  }
+  const seen = new Set<string>();
+  const firsts = prepared.filter(({ event }) => !seen.has(event.write.id) && Boolean(seen.add(event.write.id)));
+  const oneByOne = prepared.filter((entry) => !firsts.includes(entry));
+  for (let start = 0; start < firsts.length; start += MAX_GROUP) {
+    const chunk = firsts.slice(start, start + MAX_GROUP);
+    const written = await appendTimelineItems(
+      customerId,
+      chunk.map(({ event }) => event.write),
+      countEvents(chunk.map(({ event }) => event.write.kind)),
+    );
+    if (written) {
+      for (const { index, event } of chunk) {
+        outcomes[index] = { index, eventId: event.write.id, customerId, receipt: event.created };
+      }
+    } else {
+      oneByOne.push(...chunk);
+    }
+  }
+  for (const { index, event } of oneByOne.sort((a, b) => a.index - b.index)) {
+    try {
+      outcomes[index] = { index, eventId: event.write.id, customerId, receipt: await commitEvent(event) };
+    } catch (error) {
+      outcomes[index] = { index, eventId: event.write.id, customerId, error };
+    }
+  }
+}
+
 /**
  * Record a batch of events of possibly different customers. Every event gets its own outcome
  * (created, duplicate, or an error naming its field as `events.<i>.<field>`); one bad event
@@ -121,7 +208,7 @@ const stringField = (raw: unknown, field: string): string | undefined => {
  */
 export async function recordEventBatch(events: unknown[], deps: ActivityDeps = defaults): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = [];
-  const byCustomer = new Map<string, Array<{ index: number; input: z.infer<typeof batchEventSchema> }>>();
+  const byCustomer = new Map<string, Array<{ index: number; input: BatchEvent }>>();
   for (const [index, raw] of events.entries()) {
     const parsed = z.safeParse(batchEventSchema, raw);
     if (!parsed.success) {
@@ -137,16 +224,9 @@ export async function recordEventBatch(events: unknown[], deps: ActivityDeps = d
     group.push({ index, input: parsed.data });
     byCustomer.set(parsed.data.customerId, group);
   }
-  await forEachLimited([...byCustomer.values()], PARALLEL_CUSTOMERS, async (group) => {
-    for (const { index, input } of group) {
-      const ids = { index, eventId: input.eventId, customerId: input.customerId };
-      try {
-        outcomes[index] = { ...ids, receipt: await recordEvent(input.customerId, input, deps, `events.${index}.`) };
-      } catch (error) {
-        outcomes[index] = { ...ids, error };
-      }
-    }
-  });
+  await forEachLimited([...byCustomer.entries()], PARALLEL_CUSTOMERS, ([customerId, group]) =>
+    recordCustomerEvents(customerId, group, deps, outcomes),
+  );
   return outcomes;
 }
 

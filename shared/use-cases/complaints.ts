@@ -1,7 +1,5 @@
 // Use cases of complaint tickets: open one, move it through its lifecycle, read it, and list the
 // support queues. The clock is a parameter so tests can fix it.
-import * as z from 'zod/mini';
-import { clientIdSchema } from '../domain/activity-events.js';
 import {
   applyTransition,
   type ComplaintChange,
@@ -13,7 +11,7 @@ import {
   type QueueStatus,
   type TransitionInput,
 } from '../domain/complaint.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { futureIssue, toUtcIso } from '../domain/instants.js';
 import { ulid } from '../ids.js';
 import {
@@ -24,39 +22,22 @@ import {
 } from '../store/complaint-repository.js';
 import { eventSettings } from './activity-settings.js';
 import { type Clock, systemClock } from './customer-profiles.js';
-import { fingerprint } from './fingerprint.js';
 
 /** `cmp_` + a ULID of the opening time: the id locates the complaint's timeline item. */
 const newComplaintId = (openedAt: string) => `cmp_${ulid(new Date(openedAt).getTime())}`;
 
 /**
- * Open a complaint (status `open`), counted in the customer's `openComplaints`. With an
- * Idempotency-Key a retried request returns the complaint it created (`created: false`).
+ * Open a complaint (status `open`), counted in the customer's `openComplaints` in the same
+ * transaction. Retries are made safe by the Idempotency-Key middleware of the HTTP chain.
  */
-export async function openComplaint(
-  customerId: string,
-  input: ComplaintInput,
-  idempotencyKey: string | undefined,
-  clock: Clock = systemClock,
-): Promise<{ complaint: ComplaintView; created: boolean }> {
-  if (idempotencyKey !== undefined && !z.safeParse(clientIdSchema, idempotencyKey).success) {
-    throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1–128 letters, digits and _ . : -' }]);
-  }
+export async function openComplaint(customerId: string, input: ComplaintInput, clock: Clock = systemClock): Promise<ComplaintView> {
   const now = clock.now();
   const openedAt = input.openedAt ? toUtcIso(input.openedAt) : now.toISOString();
   const issue = futureIssue(openedAt, now, eventSettings().clockSkewSeconds, 'openedAt');
   if (issue) throw new ValidationError([issue]);
   const record = newComplaint(input, { id: newComplaintId(openedAt), customerId }, openedAt, now.toISOString());
-  const print = fingerprint(input);
-  const outcome = await insertComplaint(
-    record,
-    idempotencyKey ? { scope: 'complaint', clientId: idempotencyKey, fingerprint: print } : undefined,
-  );
-  if (outcome.created) return { complaint: complaintView(record), created: true };
-  if (outcome.claim.fingerprint !== print) {
-    throw new ConflictError('this Idempotency-Key was already used for a different complaint', 'Idempotency-Key');
-  }
-  return { complaint: complaintView(await loadComplaint(customerId, outcome.claim.entryId)), created: false };
+  await insertComplaint(record);
+  return complaintView(record);
 }
 
 export async function getComplaint(customerId: string, complaintId: string): Promise<ComplaintView> {

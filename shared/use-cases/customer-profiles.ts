@@ -21,6 +21,7 @@ import {
   type StoredCustomer,
   updateCustomerProfile,
 } from '../store/customer-repository.js';
+import { listCustomersByScores } from '../store/analytics-repository.js';
 
 export interface Clock {
   now(): Date;
@@ -74,6 +75,9 @@ export interface CustomerFilter {
   phone?: string;
   externalId?: string;
   tag?: string;
+  segment?: string;
+  lifecycle?: string;
+  tier?: string;
 }
 
 export async function listCustomers(filter: CustomerFilter, limit: number, after?: string): Promise<Page<StoredCustomer>> {
@@ -83,6 +87,7 @@ export async function listCustomers(filter: CustomerFilter, limit: number, after
     return { items: id ? await loadCustomers([id]) : [] };
   }
   if (filter.tag) return listCustomersByTag(filter.tag, limit, after);
+  if (filter.segment || filter.lifecycle || filter.tier) return listCustomersByScores(filter, limit, after);
   return listStoredCustomers(limit, after);
 }
 

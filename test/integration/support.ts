@@ -100,3 +100,8 @@ export function uniquePhone(): string {
   const digits = `${Date.now()}${process.pid}${counter}`.slice(-9);
   return `+86138${digits}`.slice(0, 14);
 }
+
+/** A token the local issuer signed correctly but whose expiry has passed (for 401 tests). */
+export function expiredToken(role: Role): Promise<string> {
+  return controlCall<{ token: string }>('POST', '/tokens', { role, ttlSeconds: -120 }).then((r) => r.token);
+}

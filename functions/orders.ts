@@ -1,0 +1,47 @@
+import { ordersContract } from '../shared/api/orders-contract.js';
+import { toProblem } from '../shared/http/problem.js';
+import { httpHandler } from '../shared/http/handler.js';
+import { etagOf } from '../shared/use-cases/customer-profiles.js';
+import { mergeCustomers } from '../shared/use-cases/merge-customers.js';
+import { recordOrder, recordOrderBatch, refundOrder } from '../shared/use-cases/orders.js';
+
+export const handler = httpHandler(ordersContract, {
+  'POST /customers/{id}/orders': async ({ params, body }) => {
+    const { status, order } = await recordOrder(params.id, body);
+    // A repeated order id answers 200 with the order recorded the first time.
+    return { status: status === 'created' ? 201 : 200, body: order };
+  },
+  'POST /orders/batch': async ({ body }) => {
+    const entries = await recordOrderBatch(body.orders, { createMissing: body.createMissing });
+    const results = entries.map(({ index, orderId, customerId, customerCreated, result, error }) => {
+      const problem = error ? toProblem(error).problem : undefined;
+      return {
+        index,
+        status: result?.status ?? ('error' as const),
+        orderId,
+        customerId,
+        customerCreated,
+        order: result?.order,
+        error: problem,
+      };
+    });
+    const count = (status: string) => results.filter((result) => result.status === status).length;
+    return {
+      body: {
+        created: count('created'),
+        duplicates: count('duplicate'),
+        errors: count('error'),
+        customersCreated: entries.filter((entry) => entry.customerCreated).length,
+        results,
+      },
+    };
+  },
+  'POST /customers/{id}/orders/{orderId}/refund': async ({ params, body }) => {
+    const { status, order, refund } = await refundOrder(params.id, params.orderId, body);
+    return { status: status === 'created' ? 201 : 200, body: { order, refund } };
+  },
+  'POST /customers/{id}/merge': async ({ params, body }) => {
+    const result = await mergeCustomers(params.id, body.duplicateId);
+    return { body: result, headers: { etag: etagOf(result.customer) } };
+  },
+});

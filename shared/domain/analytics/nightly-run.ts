@@ -1,0 +1,629 @@
+// The nightly analytics as pure functions over plain values: what each shard summarises in the
+// first pass, how the coordinator merges the summaries and fits the models once, how every shard
+// then scores its customers against the same merged figures, and what it reports back. The use case
+// (shared/use-cases/nightly-analytics.ts) only moves these values between DynamoDB and the bus.
+//
+// Pass 1 ("population"): per shard, the RFM inputs as mergeable quantile summaries, the BG/NBD
+// sufficient statistics as weighted rows {x, t_x, T, count} in whole days, and the Gamma-Gamma rows
+// {x, zbar in cents, count}. Their size is bounded by the number of distinct rows, not customers.
+// Pass 2 ("score"): per shard, segment-profile and KPI partials, which merge by integer addition.
+// Everything merges commutatively and the merged rows are sorted before fitting, so a re-run, or
+// the same shards arriving in another order, gives the same numbers bit for bit. Pure: no I/O.
+import type { CustomerScores, LifecycleStage, ValueTier } from '../customer-scores.js';
+import { ageOn, emptyProfile, finalizeProfile, mergeProfiles, profileOf, type ProfileCustomer, type SegmentProfile, type SegmentProfilePartial } from '../segmentation/segment-profile.js';
+import { emptyKpiPartial, type KpiCustomer, type KpiPartial, kpiPartialOf, mergeKpiPartials } from '../segmentation/kpis.js';
+import { lifecycleStageFor } from '../segmentation/lifecycle.js';
+import {
+  type CutPoints,
+  cutPoints,
+  emptySummary,
+  mergeSummaries,
+  RFM_DIRECTIONS,
+  RFM_SUMMARY_OPTIONS,
+  scoreValue,
+  summarizeValues,
+  type ValueSummary,
+} from '../segmentation/quintiles.js';
+import { segmentFor } from '../segmentation/rfm-segments.js';
+import type { SegmentationSettings } from '../segmentation/settings.js';
+import { membershipFor, tierCutPoints, valueTierFor } from '../segmentation/tiers.js';
+import {
+  type BgNbdFit,
+  type BgNbdParams,
+  bgNbdConditionalExpectedTransactions,
+  bgNbdExpectedTransactions,
+  bgNbdProbabilityAlive,
+  compressBgNbdRows,
+  fitBgNbd,
+} from './bgnbd.js';
+import { customerLifetimeValue, DAYS_PER_MONTH } from './clv.js';
+import type { CustomerFacts } from './customer-facts.js';
+import { type GammaGammaFit, type GammaGammaParams, fitGammaGamma } from './gamma-gamma.js';
+
+/** The models' time unit: weeks, as in the published CDNOW results (alpha is per week). */
+export const MODEL_TIME_UNIT = 'week';
+export const UNIT_DAYS = 7;
+
+/** Knobs of the models (the `analytics` settings section carries them). */
+export interface ModelSettings {
+  /** Grid (in days) t_x and T are rounded to before fitting; 1 = exact (purchases are per day). */
+  readonly fitResolutionDays: number;
+  /** Fewer buyers than this: no model is fitted and every customer gets the fallback. */
+  readonly minCustomersForFit: number;
+  /** Customers whose first purchase is fewer days old than this get the marked fallback. */
+  readonly minHistoryDays: number;
+  readonly clvMonths: number;
+  readonly annualDiscountRate: number;
+}
+
+export const DEFAULT_MODEL_SETTINGS: ModelSettings = {
+  fitResolutionDays: 1,
+  minCustomersForFit: 20,
+  minHistoryDays: 7,
+  clvMonths: 12,
+  annualDiscountRate: 0.1,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pass 1: the population summary
+
+/** One shard's (or the merged) pass-1 summary. Plain JSON. */
+export interface PopulationSummary {
+  /** Customers in the population on asOf (buyers and prospects). */
+  readonly customers: number;
+  readonly buyers: number;
+  readonly recency: ValueSummary;
+  readonly frequency: ValueSummary;
+  readonly monetary: ValueSummary;
+  /** BG/NBD rows `[x, t_x days, T days, count]`, sorted. */
+  readonly purchases: readonly (readonly [number, number, number, number])[];
+  /** Gamma-Gamma rows `[x, zbar cents, count]` of customers with x ≥ 1, sorted. */
+  readonly spend: readonly (readonly [number, number, number])[];
+}
+
+const byTuple = (u: readonly number[], v: readonly number[]) => {
+  for (let i = 0; i < u.length - 1; i++) if (u[i] !== v[i]) return (u[i] as number) - (v[i] as number);
+  return 0;
+};
+
+/** Accumulates a shard's customers into a {@link PopulationSummary}. */
+export class PopulationAccumulator {
+  private customers = 0;
+  private readonly recency: number[] = [];
+  private readonly frequency: number[] = [];
+  private readonly monetary: number[] = [];
+  private readonly purchases = new Map<string, [number, number, number, number]>();
+  private readonly spend = new Map<string, [number, number, number]>();
+
+  add(facts: CustomerFacts): void {
+    this.customers++;
+    if (facts.recencyDays === null) return;
+    this.recency.push(facts.recencyDays);
+    this.frequency.push(facts.orders);
+    this.monetary.push(facts.monetary);
+    const key = `${facts.x}|${facts.txDays}|${facts.TDays}`;
+    const row = this.purchases.get(key);
+    if (row) row[3]++;
+    else this.purchases.set(key, [facts.x, facts.txDays, facts.TDays, 1]);
+    if (facts.x > 0) {
+      const zbarCents = Math.round(facts.zbar * 100);
+      const spendKey = `${facts.x}|${zbarCents}`;
+      const spendRow = this.spend.get(spendKey);
+      if (spendRow) spendRow[2]++;
+      else this.spend.set(spendKey, [facts.x, zbarCents, 1]);
+    }
+  }
+
+  summary(): PopulationSummary {
+    return {
+      customers: this.customers,
+      buyers: this.recency.length,
+      recency: summarizeValues(this.recency, RFM_SUMMARY_OPTIONS.recency),
+      frequency: summarizeValues(this.frequency, RFM_SUMMARY_OPTIONS.frequency),
+      monetary: summarizeValues(this.monetary, RFM_SUMMARY_OPTIONS.monetary),
+      purchases: [...this.purchases.values()].sort(byTuple),
+      spend: [...this.spend.values()].sort(byTuple),
+    };
+  }
+}
+
+export function emptyPopulationSummary(): PopulationSummary {
+  return new PopulationAccumulator().summary();
+}
+
+function mergeRows<T extends readonly number[]>(a: readonly T[], b: readonly T[]): T[] {
+  const merged = new Map<string, number[]>();
+  for (const row of [...a, ...b]) {
+    const key = row.slice(0, -1).join('|');
+    const existing = merged.get(key);
+    if (existing) existing[existing.length - 1] = (existing[existing.length - 1] as number) + (row[row.length - 1] as number);
+    else merged.set(key, [...row]);
+  }
+  return ([...merged.values()] as unknown as T[]).sort(byTuple);
+}
+
+/** Two pass-1 summaries combined; commutative and associative. */
+export function mergePopulationSummaries(a: PopulationSummary, b: PopulationSummary): PopulationSummary {
+  return {
+    customers: a.customers + b.customers,
+    buyers: a.buyers + b.buyers,
+    recency: mergeSummaries(a.recency, b.recency),
+    frequency: mergeSummaries(a.frequency, b.frequency),
+    monetary: mergeSummaries(a.monetary, b.monetary),
+    purchases: mergeRows(a.purchases, b.purchases),
+    spend: mergeRows(a.spend, b.spend),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Between the passes: the fitted models and cut points every shard scores with
+
+export interface FittedModel<P> {
+  readonly params: P;
+  readonly logLikelihood: number;
+  readonly customers: number;
+  readonly converged: boolean;
+  readonly iterations: number;
+}
+
+/** What GET /analytics/model shows of a run. */
+export interface RunModel {
+  readonly asOf: string;
+  readonly runId: string;
+  readonly timeUnit: typeof MODEL_TIME_UNIT;
+  /** Customers in the population, and those with a purchase up to asOf. */
+  readonly customers: number;
+  readonly buyers: number;
+  readonly bgNbd: (FittedModel<BgNbdParams> & { readonly rows: number }) | null;
+  readonly gammaGamma: (FittedModel<GammaGammaParams> & { readonly excluded: number }) | null;
+  /** Why a model is missing (everyone then gets the fallback for it). */
+  readonly fallbackReasons: { readonly bgNbd?: string; readonly gammaGamma?: string };
+  readonly fitMillis: number;
+}
+
+/** Everything pass 2 needs, computed once by the coordinator. Plain JSON. */
+export interface RunContext {
+  readonly model: RunModel;
+  /** Quintile cut points of R, F, M and the value-tier cut points; null without buyers. */
+  readonly cuts: {
+    readonly recency: CutPoints;
+    readonly frequency: CutPoints;
+    readonly monetary: CutPoints;
+    readonly tier: CutPoints;
+  } | null;
+}
+
+const positiveFinite = (values: readonly number[]) => values.every((v) => Number.isFinite(v) && v > 0);
+
+function fitPurchases(
+  summary: PopulationSummary,
+  settings: ModelSettings,
+): { fit: (BgNbdFit & { rows: number }) | null; reason?: string } {
+  if (summary.buyers < settings.minCustomersForFit) {
+    return { fit: null, reason: `fewer than ${settings.minCustomersForFit} buyers` };
+  }
+  if (!summary.purchases.some(([x]) => x > 0)) return { fit: null, reason: 'no repeat purchases yet' };
+  const inWeeks = summary.purchases.map(([x, tx, T, count]) => ({ x, tx: tx / UNIT_DAYS, T: T / UNIT_DAYS, count }));
+  const rows =
+    settings.fitResolutionDays > 1 ? compressBgNbdRows(inWeeks, settings.fitResolutionDays / UNIT_DAYS) : inWeeks;
+  try {
+    const fit = fitBgNbd(rows);
+    const { r, alpha, a, b } = fit.params;
+    if (!fit.converged || !positiveFinite([r, alpha, a, b])) return { fit: null, reason: 'the fit did not converge' };
+    return { fit: { ...fit, rows: rows.length } };
+  } catch (error) {
+    return { fit: null, reason: `the fit failed: ${(error as Error).message}` };
+  }
+}
+
+function fitSpend(summary: PopulationSummary, settings: ModelSettings): { fit: GammaGammaFit | null; reason?: string } {
+  const rows = summary.spend.map(([x, zbarCents, count]) => ({ x, zbar: zbarCents / 100, count }));
+  const usable = rows.reduce((n, row) => n + (row.zbar > 0 ? row.count : 0), 0);
+  if (usable < settings.minCustomersForFit) {
+    return { fit: null, reason: `fewer than ${settings.minCustomersForFit} repeat buyers with spend` };
+  }
+  try {
+    const fit = fitGammaGamma(rows);
+    const { p, q, gamma } = fit.params;
+    if (!fit.converged || !positiveFinite([p, q, gamma])) return { fit: null, reason: 'the fit did not converge' };
+    return { fit };
+  } catch (error) {
+    return { fit: null, reason: `the fit failed: ${(error as Error).message}` };
+  }
+}
+
+const fitted = <P>(fit: { params: P; logLikelihood: number; customers: number; converged: boolean; iterations: number }) => ({
+  params: fit.params,
+  logLikelihood: fit.logLikelihood,
+  customers: fit.customers,
+  converged: fit.converged,
+  iterations: fit.iterations,
+});
+
+/** The coordinator's step between the passes: cut points and model fits on the merged summary. */
+export function buildRunContext(
+  summary: PopulationSummary,
+  settings: { model: ModelSettings; segmentation: SegmentationSettings },
+  run: { asOf: string; runId: string },
+  clock: () => number = Date.now,
+): RunContext {
+  const started = clock();
+  const purchases = fitPurchases(summary, settings.model);
+  const spend = fitSpend(summary, settings.model);
+  const model: RunModel = {
+    asOf: run.asOf,
+    runId: run.runId,
+    timeUnit: MODEL_TIME_UNIT,
+    customers: summary.customers,
+    buyers: summary.buyers,
+    bgNbd: purchases.fit ? { ...fitted(purchases.fit), rows: purchases.fit.rows } : null,
+    gammaGamma: spend.fit ? { ...fitted(spend.fit), excluded: spend.fit.excluded } : null,
+    fallbackReasons: {
+      ...(purchases.reason ? { bgNbd: purchases.reason } : {}),
+      ...(spend.reason ? { gammaGamma: spend.reason } : {}),
+    },
+    fitMillis: clock() - started,
+  };
+  const cuts =
+    summary.buyers > 0
+      ? {
+          recency: cutPoints(summary.recency),
+          frequency: cutPoints(summary.frequency),
+          monetary: cutPoints(summary.monetary),
+          tier: tierCutPoints(summary.monetary, settings.segmentation.valueTiers),
+        }
+      : null;
+  return { model, cuts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: scoring one customer
+
+const round = (value: number, digits: number) => {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale + 0;
+};
+
+/** Horizons of the expected purchases on each profile, in days. */
+const HORIZONS = [30, 90, 365] as const;
+
+export interface Scorer {
+  /** The customer's scores on asOf; `previous` is what the profile carries from earlier runs. */
+  score(facts: CustomerFacts, previous: CustomerScores | undefined): CustomerScores;
+}
+
+/**
+ * A scorer for one run. Model outputs depend only on (x, t_x, T) for the purchase model, so they are
+ * memoised per distinct triple: a shard of 100,000 customers has a few thousand of them.
+ */
+export function createScorer(
+  context: RunContext,
+  settings: { model: ModelSettings; segmentation: SegmentationSettings },
+  run: { asOf: string; runId: string },
+): Scorer {
+  const { asOf, runId } = run;
+  const seg = settings.segmentation;
+  const ms = settings.model;
+  const bg = context.model.bgNbd?.params;
+  const gg = context.model.gammaGamma?.params;
+  const purchaseMemo = new Map<string, { pAlive: number; expected: number[] }>();
+  const newCustomerExpected = bg ? HORIZONS.map((days) => bgNbdExpectedTransactions(bg, days / UNIT_DAYS)) : undefined;
+
+  function churnOf(facts: CustomerFacts): NonNullable<CustomerScores['churn']> {
+    if (bg && facts.TDays >= ms.minHistoryDays) {
+      const key = `${facts.x}|${facts.txDays}|${facts.TDays}`;
+      let memo = purchaseMemo.get(key);
+      if (!memo) {
+        const customer = { x: facts.x, tx: facts.txDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS };
+        memo = {
+          pAlive: bgNbdProbabilityAlive(bg, customer),
+          expected: HORIZONS.map((days) => bgNbdConditionalExpectedTransactions(bg, customer, days / UNIT_DAYS)),
+        };
+        if (purchaseMemo.size > 200_000) purchaseMemo.clear();
+        purchaseMemo.set(key, memo);
+      }
+      if (Number.isFinite(memo.pAlive) && memo.expected.every(Number.isFinite)) {
+        return churnFigures(memo.pAlive, memo.expected, 'model');
+      }
+    }
+    if (newCustomerExpected) {
+      // Too little history to judge this customer: a new customer is alive, expected to buy as the
+      // average new customer of the fitted population does.
+      return churnFigures(1, newCustomerExpected, 'fallback');
+    }
+    // No model at all: alive falls linearly to 0 at the churn threshold; purchases at the
+    // customer's own recent rate.
+    const pAlive = Math.min(1, Math.max(0, 1 - (facts.recencyDays ?? 0) / seg.lifecycle.churnedAfterDays));
+    const dailyRate = facts.recentPurchaseDays / Math.max(365, 1);
+    return churnFigures(
+      pAlive,
+      HORIZONS.map((days) => pAlive * dailyRate * days),
+      'fallback',
+    );
+  }
+
+  function valueOf(facts: CustomerFacts): NonNullable<CustomerScores['value']> {
+    const clv = customerLifetimeValue(
+      {
+        x: facts.x,
+        tx: facts.txDays / UNIT_DAYS,
+        T: facts.TDays / UNIT_DAYS,
+        zbar: facts.zbar,
+        averageOrderValue: facts.purchaseDays > 0 ? facts.monetary / facts.purchaseDays : 0,
+        recentTransactions: facts.recentPurchaseDays,
+      },
+      { bgNbd: bg, gammaGamma: gg },
+      {
+        months: ms.clvMonths,
+        annualDiscountRate: ms.annualDiscountRate,
+        unitDays: UNIT_DAYS,
+        minHistoryDays: ms.minHistoryDays,
+      },
+    );
+    return { expectedOrderValue: round(clv.expectedOrderValue, 2), clv12: round(clv.value, 2), method: clv.method };
+  }
+
+  return {
+    score(facts, previous) {
+      const buyer = facts.recencyDays !== null && context.cuts !== null;
+      const churn = buyer ? churnOf(facts) : undefined;
+      const value = buyer ? valueOf(facts) : undefined;
+      let rfm: CustomerScores['rfm'];
+      let tier: ValueTier | undefined;
+      if (buyer && context.cuts) {
+        const r = scoreValue(facts.recencyDays as number, context.cuts.recency, RFM_DIRECTIONS.recency);
+        const f = scoreValue(facts.orders, context.cuts.frequency, RFM_DIRECTIONS.frequency);
+        const m = scoreValue(facts.monetary, context.cuts.monetary, RFM_DIRECTIONS.monetary);
+        rfm = { r, f, m, segment: segmentFor(r, f, m, seg.rfmMap) };
+        tier = valueTierFor(facts.monetary, context.cuts.tier);
+      }
+      const membership = membershipFor(facts.trailingSpend, seg.membership.levels, facts.orders) ?? undefined;
+      const previousStage = previous?.lifecycle.stage ?? null;
+      const stage = lifecycleStageFor(
+        {
+          asOf,
+          firstOrderAt: facts.firstDay,
+          lastOrderAt: facts.lastDay,
+          orderCount: facts.orders,
+          previousStage,
+          previousStageSince: previous?.lifecycle.since ?? null,
+          pAlive: churn?.method === 'model' ? churn.pAlive : null,
+        },
+        seg.lifecycle,
+      );
+      const since = previous && previousStage === stage ? previous.lifecycle.since : asOf;
+      return withoutUndefined({
+        asOf,
+        runId,
+        rfm,
+        tier,
+        membership,
+        lifecycle: { stage, since },
+        churn,
+        value,
+      }) as CustomerScores;
+    },
+  };
+}
+
+function churnFigures(
+  pAlive: number,
+  expected: readonly number[],
+  method: 'model' | 'fallback',
+): NonNullable<CustomerScores['churn']> {
+  const clean = (v: number | undefined) => round(Math.max(0, Number.isFinite(v) ? (v as number) : 0), 3);
+  return {
+    pAlive: round(Math.min(1, Math.max(0, pAlive)), 4),
+    expected30: clean(expected[0]),
+    expected90: clean(expected[1]),
+    expected365: clean(expected[2]),
+    method,
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Whether two scores say the same thing. The run that computed them (asOf, runId) is not part of
+ * it: scores are written only when something a user would see changed, and then carry the run
+ * that changed them.
+ */
+export function sameScores(a: CustomerScores | undefined, b: CustomerScores | undefined): boolean {
+  if (!a || !b) return a === b;
+  const { asOf: _a, runId: _r, ...left } = a;
+  const { asOf: _b, runId: _s, ...right } = b;
+  return canonicalJson(left) === canonicalJson(right);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: what each shard reports, merged into the run's summary
+
+export interface Demographics {
+  readonly gender?: string | null;
+  readonly birthDate?: string | null;
+  readonly region?: string | null;
+  readonly acquisitionChannel?: string | null;
+}
+
+/** One shard's (or the merged) pass-2 summary. Plain JSON. */
+export interface ScoringSummary {
+  readonly customers: number;
+  /** Profiles whose scores changed and were written. */
+  readonly written: number;
+  readonly lifecycleChanges: number;
+  readonly eventsPublished: number;
+  /** Profiles erased while the run was scoring them (never resurrected). */
+  readonly vanished: number;
+  readonly lifecycle: Readonly<Record<string, number>>;
+  readonly tiers: Readonly<Record<string, number>>;
+  readonly membership: Readonly<Record<string, number>>;
+  readonly methods: Readonly<Record<string, number>>;
+  readonly segments: Readonly<Record<string, SegmentProfilePartial>>;
+  readonly kpi: KpiPartial;
+}
+
+export function emptyScoringSummary(): ScoringSummary {
+  return {
+    customers: 0,
+    written: 0,
+    lifecycleChanges: 0,
+    eventsPublished: 0,
+    vanished: 0,
+    lifecycle: {},
+    tiers: {},
+    membership: {},
+    methods: {},
+    segments: {},
+    kpi: emptyKpiPartial(),
+  };
+}
+
+/** Accumulates a shard's scored customers into a {@link ScoringSummary}. */
+export class ScoringAccumulator {
+  private customers = 0;
+  written = 0;
+  lifecycleChanges = 0;
+  eventsPublished = 0;
+  vanished = 0;
+  private readonly lifecycle = new Map<string, number>();
+  private readonly tiers = new Map<string, number>();
+  private readonly membership = new Map<string, number>();
+  private readonly methods = new Map<string, number>();
+  private readonly segmentMembers = new Map<string, ProfileCustomer[]>();
+  private readonly kpiCustomers: KpiCustomer[] = [];
+
+  constructor(private readonly asOf: string) {}
+
+  add(facts: CustomerFacts, scores: CustomerScores, who: Demographics): void {
+    this.customers++;
+    bump(this.lifecycle, scores.lifecycle.stage);
+    if (scores.tier) bump(this.tiers, scores.tier);
+    if (scores.membership) bump(this.membership, scores.membership);
+    if (scores.churn) bump(this.methods, `churn:${scores.churn.method}`);
+    if (scores.value) bump(this.methods, `value:${scores.value.method}`);
+    const clv = scores.value?.clv12 ?? null;
+    if (scores.rfm) {
+      const members = this.segmentMembers.get(scores.rfm.segment) ?? [];
+      members.push({
+        monetary: facts.monetary,
+        frequency: facts.orders,
+        recencyDays: facts.recencyDays,
+        churnProbability: scores.churn ? 1 - scores.churn.pAlive : null,
+        clv,
+        gender: who.gender ?? null,
+        age: who.birthDate ? ageOn(who.birthDate, this.asOf) : null,
+        region: who.region ?? null,
+      });
+      this.segmentMembers.set(scores.rfm.segment, members);
+    }
+    this.kpiCustomers.push({
+      firstOrderMonth: facts.firstDay ? facts.firstDay.slice(0, 7) : null,
+      activeMonths: facts.activeMonths,
+      orderCount: facts.orders,
+      clv,
+      acquisitionChannel: who.acquisitionChannel ?? null,
+    });
+  }
+
+  summary(): ScoringSummary {
+    return {
+      customers: this.customers,
+      written: this.written,
+      lifecycleChanges: this.lifecycleChanges,
+      eventsPublished: this.eventsPublished,
+      vanished: this.vanished,
+      lifecycle: sortedRecord(this.lifecycle),
+      tiers: sortedRecord(this.tiers),
+      membership: sortedRecord(this.membership),
+      methods: sortedRecord(this.methods),
+      segments: sortedRecord(new Map([...this.segmentMembers].map(([name, members]) => [name, profileOf(members)]))),
+      kpi: kpiPartialOf(this.kpiCustomers),
+    };
+  }
+}
+
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function sortedRecord<T>(map: ReadonlyMap<string, T>): Record<string, T> {
+  return Object.fromEntries([...map].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
+function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const sum = new Map(Object.entries(a));
+  for (const [key, n] of Object.entries(b)) sum.set(key, (sum.get(key) ?? 0) + n);
+  return sortedRecord(sum);
+}
+
+/** Two pass-2 summaries combined; commutative and associative (integer sums only). */
+export function mergeScoringSummaries(a: ScoringSummary, b: ScoringSummary): ScoringSummary {
+  const segments = new Map(Object.entries(a.segments));
+  for (const [name, partial] of Object.entries(b.segments)) {
+    segments.set(name, mergeProfiles(segments.get(name) ?? emptyProfile(), partial));
+  }
+  return {
+    customers: a.customers + b.customers,
+    written: a.written + b.written,
+    lifecycleChanges: a.lifecycleChanges + b.lifecycleChanges,
+    eventsPublished: a.eventsPublished + b.eventsPublished,
+    vanished: a.vanished + b.vanished,
+    lifecycle: addCounts(a.lifecycle, b.lifecycle),
+    tiers: addCounts(a.tiers, b.tiers),
+    membership: addCounts(a.membership, b.membership),
+    methods: addCounts(a.methods, b.methods),
+    segments: sortedRecord(segments),
+    kpi: mergeKpiPartials(a.kpi, b.kpi),
+  };
+}
+
+/** Segment profiles of a run, keyed by segment, every segment of the map present (empty ones too). */
+export function finalizeSegments(
+  summary: ScoringSummary,
+  segmentIds: readonly string[],
+): Record<string, SegmentProfile> {
+  const buyers = Object.values(summary.segments).reduce((n, partial) => n + partial.size, 0);
+  return Object.fromEntries(
+    segmentIds.map((id) => [id, finalizeProfile(summary.segments[id] ?? emptyProfile(), buyers)]),
+  );
+}
+
+/** The segment ids of a map, in the map's order, each once. */
+export function segmentIdsOf(map: SegmentationSettings['rfmMap']): string[] {
+  return [...new Set(map.map((rule) => rule.segment))];
+}
+
+/** The small summary that travels in `analytics.run.completed` and sits on the run item. */
+export interface RunSummary {
+  readonly customers: number;
+  readonly written: number;
+  readonly lifecycleChanges: number;
+  readonly eventsPublished: number;
+  readonly vanished: number;
+  readonly lifecycle: Readonly<Record<string, number>>;
+  readonly tiers: Readonly<Record<string, number>>;
+  readonly membership: Readonly<Record<string, number>>;
+  readonly segments: Readonly<Record<string, number>>;
+  readonly methods: Readonly<Record<string, number>>;
+}
+
+export function runSummaryOf(summary: ScoringSummary): RunSummary {
+  const { segments, kpi: _kpi, ...rest } = summary;
+  return {
+    ...rest,
+    segments: Object.fromEntries(Object.entries(segments).map(([name, partial]) => [name, partial.size])),
+  };
+}
+
+export type { LifecycleStage };
+export { DAYS_PER_MONTH };

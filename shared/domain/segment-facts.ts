@@ -1,0 +1,116 @@
+// The facts segment rules test, derived from a stored profile (profile fields, the aggregates of
+// customer-activity.ts, the nightly scores of customer-scores.ts, the feedback and complaint
+// counters) on a business-local date. Pure. Stored attributes are read defensively: a profile
+// written before a feature existed simply lacks the fact, it never breaks a list.
+import type { CustomerScores } from './customer-scores.js';
+import { CONSENT_CHANNELS, type ProfileFields } from './customer.js';
+import type { SegmentFacts } from './segment-rules.js';
+import { ageBandFor, ageOn } from './segmentation/segment-profile.js';
+import { localDay } from './time.js';
+
+/** A profile as stored: the record plus whatever features keep on it, all optional here. */
+export type StoredProfile = ProfileFields & {
+  id: string;
+  createdAt?: string;
+  scores?: CustomerScores;
+  orderCount?: number;
+  totalSpend?: number;
+  firstOrderAt?: string;
+  lastOrderAt?: string;
+  dailyOrders?: Record<string, number>;
+  categoryCounts?: Record<string, number>;
+  lastNps?: number;
+  openComplaints?: number;
+} & Record<string, unknown>;
+
+const DAY_MS = 86_400_000;
+
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** Whole days from `from` to `to`, both `YYYY-MM-DD`. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/**
+ * Days from `asOf` to the next birthday (0 = today). A 29 February birthday falls on 28 February
+ * in common years, as the birthday greetings do.
+ */
+export function daysUntilBirthday(birthDate: string, asOf: string): number | undefined {
+  const match = /(\d{2})-(\d{2})$/.exec(birthDate);
+  if (!match) return undefined;
+  const month = Number(match[1]);
+  const day = Number(match[2]);
+  const year = Number(asOf.slice(0, 4));
+  const on = (y: number) => {
+    const d = month === 2 && day === 29 && !isLeap(y) ? 28 : day;
+    return `${y}-${String(month).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  };
+  const thisYear = on(year);
+  return thisYear >= asOf ? daysBetween(asOf, thisYear) : daysBetween(asOf, on(year + 1));
+}
+
+/** The last business-local day with an order on or before `asOf`. */
+function lastOrderDay(profile: StoredProfile, asOf: string, timeZone: string): string | undefined {
+  const last = str(profile.lastOrderAt);
+  if (last) {
+    const day = localDay(last, timeZone);
+    if (day <= asOf) return day;
+  }
+  // The list is made for an earlier date than the last order: the daily map knows the days before.
+  const days = Object.keys(profile.dailyOrders ?? {}).filter((day) => day <= asOf);
+  return days.length > 0 ? days.reduce((a, b) => (a > b ? a : b)) : undefined;
+}
+
+/** The facts rules test about a customer on the business-local date `asOf` (`YYYY-MM-DD`). */
+export function segmentFacts(profile: StoredProfile, asOf: string, timeZone: string): SegmentFacts {
+  const scores = profile.scores;
+  const birthDate = str(profile.birthDate);
+  const age = birthDate ? (ageOn(birthDate, asOf) ?? undefined) : undefined;
+  const birthMonth = birthDate ? Number(birthDate.slice(-5, -3)) : undefined;
+  const lastDay = lastOrderDay(profile, asOf, timeZone);
+  const firstOrderAt = str(profile.firstOrderAt);
+  const createdAt = str(profile.createdAt);
+  const pAlive = num(scores?.churn?.pAlive);
+  return {
+    city: str(profile.address?.city),
+    region: str(profile.address?.region),
+    country: str(profile.address?.country),
+    gender: str(profile.gender),
+    age,
+    ageBand: age === undefined ? undefined : ageBandFor(age),
+    language: str(profile.language),
+    acquisitionChannel: str(profile.acquisitionChannel),
+    tags: Array.isArray(profile.tags) ? profile.tags.filter((tag) => typeof tag === 'string') : [],
+    consent: CONSENT_CHANNELS.filter((channel) => profile.consent?.[channel]?.granted === true),
+    rfmSegment: str(scores?.rfm?.segment),
+    recencyScore: num(scores?.rfm?.r),
+    frequencyScore: num(scores?.rfm?.f),
+    monetaryScore: num(scores?.rfm?.m),
+    tier: str(scores?.tier),
+    membership: str(scores?.membership),
+    lifecycle: str(scores?.lifecycle?.stage),
+    churnProbability: pAlive === undefined ? undefined : 1 - pAlive,
+    clv: num(scores?.value?.clv12),
+    orderCount: num(profile.orderCount) ?? 0,
+    totalSpend: num(profile.totalSpend) ?? 0,
+    daysSinceLastOrder: lastDay ? daysBetween(lastDay, asOf) : undefined,
+    daysSinceFirstOrder: firstOrderAt ? Math.max(0, daysBetween(localDay(firstOrderAt, timeZone), asOf)) : undefined,
+    customerForDays: createdAt ? Math.max(0, daysBetween(localDay(createdAt, timeZone), asOf)) : undefined,
+    categories: Object.entries(profile.categoryCounts ?? {})
+      .filter(([, count]) => typeof count === 'number' && count > 0)
+      .map(([category]) => category),
+    nps: num(profile.lastNps),
+    openComplaints: num(profile.openComplaints) ?? 0,
+    birthMonth: birthMonth && birthMonth >= 1 && birthMonth <= 12 ? birthMonth : undefined,
+    monthsUntilBirthday:
+      birthMonth && birthMonth >= 1 && birthMonth <= 12
+        ? (birthMonth - Number(asOf.slice(5, 7)) + 12) % 12
+        : undefined,
+    daysUntilBirthday: birthDate ? daysUntilBirthday(birthDate, asOf) : undefined,
+  };
+}

@@ -1,0 +1,230 @@
+// Every kind of item the table can hold, by its `type` attribute: whether it holds personal data,
+// where it lives, how a data-subject export and an erasure find it, and how long it is kept.
+// `GET /customers/{id}/export` and `DELETE /customers/{id}` are driven by this list, and a test
+// (test/integration/privacy.test.ts) scans the table after a broad scenario and fails on any item
+// whose `type` is missing here. Adding an item type = one entry below.
+import { auditKeys, type Key, keys } from '../store/keys.js';
+
+type Item = Record<string, unknown>;
+
+/** What export and erasure know when they look for a customer's items outside their partition. */
+export interface CustomerItems {
+  customerId: string;
+  /** The profile item (absent when erasure resumes after a crash). */
+  profile: Item | undefined;
+  /** Every item of the customer's partition `CUSTOMER#<id>`. */
+  partition: readonly Item[];
+}
+
+/** A single item, or every item of a partition (belonging to the customer when it has `customerId`). */
+export type Location = Key | { partition: string };
+
+export interface ItemTypeSpec {
+  readonly type: string;
+  readonly description: string;
+  /** Holds personal data, or data linked to one person (anything keyed by or naming a customer id). */
+  readonly personal: boolean;
+  /**
+   * `customer-partition`: `pk = CUSTOMER#<id>`, found by one Query.
+   * `located`: elsewhere, found from the customer's profile or partition items by `locate`.
+   * `shared`: not about one customer (run state, models, aggregates, settings).
+   */
+  readonly home: 'customer-partition' | 'located' | 'shared';
+  readonly locate?: (customer: CustomerItems) => Location[];
+  /**
+   * `delete`: erased with the customer. `keep`: kept on purpose (no personal data; `reason` says
+   * why). `expire`: cannot be found from the customer; removed by its TTL (`retention`).
+   */
+  readonly onErasure: 'delete' | 'keep' | 'expire';
+  /** Included in the data-subject export (everything about the customer, derived data included). */
+  readonly exported: boolean;
+  readonly retention: string;
+  readonly reason?: string;
+}
+
+const UNTIL_ERASED = 'until the customer is erased';
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+export const ITEM_TYPES: readonly ItemTypeSpec[] = [
+  {
+    type: 'customer',
+    description: 'The profile: contact data, consent, aggregates of orders and events, nightly scores',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'unique',
+    description: 'Uniqueness claim of an email, phone or external id (`EMAIL#…`, `PHONE#…`, `EXT#…`)',
+    personal: true,
+    home: 'located',
+    locate: ({ profile }) => [
+      ...(typeof profile?.email === 'string' ? [keys.email(profile.email)] : []),
+      ...(typeof profile?.phone === 'string' ? [keys.phone(profile.phone)] : []),
+      ...(typeof profile?.externalId === 'string' ? [keys.externalId(profile.externalId)] : []),
+    ],
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'tag',
+    description: 'Membership of a tag (`TAG#<tag>` / `CUSTOMER#<id>`)',
+    personal: true,
+    home: 'located',
+    locate: ({ customerId, profile }) => strings(profile?.tags).map((tag) => keys.tag(tag, customerId)),
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'erased',
+    description: 'Marker left by an erasure: the id was erased (no personal data)',
+    personal: false,
+    home: 'customer-partition',
+    onErasure: 'keep',
+    exported: false,
+    retention: 'forever',
+    reason: 'stops late writers (a nightly run, a retried order) from recreating the customer; holds only the id and the time',
+  },
+  {
+    type: 'merged',
+    description: 'Marker left by a merge: this id now lives on as another customer',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'order',
+    description: 'An order on the timeline (amount, items, channel)',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'order-claim',
+    description: 'Order-id claim (`ORDERID#<orderId>`): an order is counted once',
+    personal: true,
+    home: 'located',
+    locate: ({ partition }) =>
+      partition.filter((item) => (item.type === 'order' || item.kind === 'order') && typeof item.orderId === 'string').map((item) => keys.orderId(String(item.orderId))),
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'claim',
+    description: 'Client id claim (event id, feedback id, complaint key): a retried request counts once',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'event',
+    description: 'Behaviour and social events, survey answers on the timeline',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: 'behaviour events: the `events` retention (TTL); social events and feedback: until erased',
+  },
+  // Survey answers keep their survey type (`nps`, `csat`) in the `type` attribute.
+  ...['nps', 'csat'].map(
+    (type): ItemTypeSpec => ({
+      type,
+      description: `A ${type.toUpperCase()} survey answer with its comment, on the timeline`,
+      personal: true,
+      home: 'customer-partition',
+      onErasure: 'delete',
+      exported: true,
+      retention: UNTIL_ERASED,
+    }),
+  ),
+  {
+    type: 'complaint',
+    description: 'A complaint ticket with its status history',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'lifecycle-change',
+    description: 'A change of lifecycle stage found by the nightly analytics (segment history)',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'audit',
+    description: 'Audit trail: who read, exported, changed or erased the customer, when (ids only)',
+    personal: false,
+    home: 'located',
+    locate: ({ customerId }) => [{ partition: auditKeys.customerPartition(customerId) }],
+    onErasure: 'keep',
+    exported: true,
+    retention: 'the `audit` retention (default 400 days, TTL)',
+    reason:
+      'accountability for who touched personal data outlives the data; entries hold only the customer id, the caller and the route',
+  },
+  {
+    type: 'idempotency',
+    description: 'A request made safe to retry with `Idempotency-Key`, holding its stored response',
+    personal: true,
+    home: 'shared',
+    onErasure: 'expire',
+    exported: false,
+    retention: '24 hours (TTL)',
+    reason: 'keyed by caller and key, not by customer: it cannot be found from the customer, and expires within a day',
+  },
+  // Nightly analytics run state and results: population-level figures, no customer's data.
+  ...['analytics-claim', 'analytics-context', 'analytics-latest', 'analytics-shard-data', 'analytics-shard-done'].map(
+    (type): ItemTypeSpec => ({
+      type,
+      description: 'Nightly analytics run state (shard summaries, phase claims, fitted model context)',
+      personal: false,
+      home: 'shared',
+      onErasure: 'keep',
+      exported: false,
+      retention: 'kept with the run',
+      reason: 'population-level summaries: no item names or describes one customer',
+    }),
+  ),
+  {
+    type: 'campaign',
+    description: 'A campaign definition (segment, channel, offer, marketer recipients)',
+    personal: false,
+    home: 'shared',
+    onErasure: 'keep',
+    exported: false,
+    retention: 'until deleted by a marketer',
+    reason: 'describes a campaign, not a customer',
+  },
+];
+
+const byType = new Map(ITEM_TYPES.map((spec) => [spec.type, spec]));
+
+export function itemType(type: string): ItemTypeSpec | undefined {
+  return byType.get(type);
+}
+
+/** The locations, outside the customer's partition, of what a customer holds (for export or erasure). */
+export function locateCustomerItems(
+  customer: CustomerItems,
+  which: (spec: ItemTypeSpec) => boolean,
+): Array<{ spec: ItemTypeSpec; location: Location }> {
+  return ITEM_TYPES.filter((spec) => spec.home === 'located' && spec.locate && which(spec)).flatMap((spec) =>
+    (spec.locate?.(customer) ?? []).map((location) => ({ spec, location })),
+  );
+}

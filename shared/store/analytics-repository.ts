@@ -1,0 +1,528 @@
+// The nightly analytics in the single table: the run's state (attempts, shard summaries, claims),
+// the parallel Scan of the profiles, the conditional score writes, and the results readers query
+// (model, segment profiles, KPIs, acquisition costs). Keys: shared/store/keys.ts (`analyticsKeys`).
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from '../clients/dynamodb.js';
+import type { CustomerScores } from '../domain/customer-scores.js';
+import { type Page, type StoredCustomer, fromItem } from './customer-repository.js';
+import { cursor, isConditionFailure, queryAll } from './dynamo-helpers.js';
+import { analyticsKeys, indexKeys, keys, scoreIndexKeys } from './keys.js';
+
+type Item = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Run state
+
+export interface RunRecord {
+  asOf: string;
+  attempt: number;
+  runId: string;
+  totalShards: number;
+  status: 'running' | 'completed';
+  startedAt: string;
+  completedAt?: string;
+  summary?: unknown;
+}
+
+export const runIdOf = (asOf: string, attempt: number) => `run-${asOf}-${attempt}`;
+
+/** A new attempt at the run of `asOf` (the first, or a re-run): its number comes from an atomic counter. */
+export async function startRunAttempt(asOf: string, totalShards: number, now: string): Promise<RunRecord> {
+  const result = await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: analyticsKeys.run(asOf),
+      UpdateExpression:
+        'ADD attempt :one SET asOf = :asOf, totalShards = :shards, #status = :running, startedAt = :now, #type = :type REMOVE completedAt',
+      ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':asOf': asOf,
+        ':shards': totalShards,
+        ':running': 'running',
+        ':now': now,
+        ':type': 'analytics-run',
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  const attempt = Number(result.Attributes?.attempt);
+  return { asOf, attempt, runId: runIdOf(asOf, attempt), totalShards, status: 'running', startedAt: now };
+}
+
+export async function loadRun(asOf: string): Promise<RunRecord | undefined> {
+  const result = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: analyticsKeys.run(asOf), ConsistentRead: true }),
+  );
+  if (!result.Item) return undefined;
+  const item = result.Item;
+  return {
+    asOf: String(item.asOf),
+    attempt: Number(item.attempt),
+    runId: runIdOf(String(item.asOf), Number(item.attempt)),
+    totalShards: Number(item.totalShards),
+    status: item.status as RunRecord['status'],
+    startedAt: String(item.startedAt),
+    completedAt: item.completedAt as string | undefined,
+    summary: item.summary,
+  };
+}
+
+/** Marks the attempt's run completed with its summary (a later attempt's completion overwrites it). */
+export async function completeRun(asOf: string, attempt: number, summary: unknown, now: string): Promise<void> {
+  try {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: analyticsKeys.run(asOf),
+      UpdateExpression: 'SET #status = :completed, completedAt = :now, summary = :summary, completedAttempt = :attempt',
+      // An older attempt finishing late never overwrites a newer attempt's result.
+      ConditionExpression: 'attribute_not_exists(completedAttempt) OR completedAttempt <= :attempt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':completed': 'completed', ':now': now, ':summary': summary, ':attempt': attempt },
+    }),
+  );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+const PART_BYTES = 300 * 1024;
+
+/**
+ * A shard's summary (gzip'd JSON, in parts that fit DynamoDB's 400 kB items), then its completion
+ * marker. Rewriting them (a retried shard) writes the same content: the summary is a function of
+ * the data.
+ */
+export async function putShardSummary(
+  asOf: string,
+  attempt: number,
+  phase: number,
+  shard: number,
+  summary: unknown,
+  counts: Record<string, number>,
+): Promise<void> {
+  const packed = gzipSync(JSON.stringify(summary));
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < packed.length || parts.length === 0; start += PART_BYTES) {
+    parts.push(packed.subarray(start, start + PART_BYTES));
+  }
+  // Parts one request each: a batch of 25 parts could exceed BatchWriteItem's 16 MB.
+  for (const [part, data] of parts.entries()) {
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...analyticsKeys.shardData(asOf, attempt, phase, shard, part), type: 'analytics-shard-data', data, parts: parts.length },
+      }),
+    );
+  }
+  await documentClient.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...analyticsKeys.shardDone(asOf, attempt, phase, shard), type: 'analytics-shard-done', shard, parts: parts.length, counts },
+    }),
+  );
+}
+
+/** How many shards of the attempt's phase are done (strongly consistent). */
+export async function countDoneShards(asOf: string, attempt: number, phase: number): Promise<number> {
+  let count = 0;
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': analyticsKeys.runPartition(asOf),
+          ':prefix': analyticsKeys.shardDonePrefix(attempt, phase),
+        },
+        ConsistentRead: true,
+        Select: 'COUNT',
+        ExclusiveStartKey,
+      }),
+    );
+    count += page.Count ?? 0;
+    ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
+  } while (ExclusiveStartKey);
+  return count;
+}
+
+/** Every shard's summary of the attempt's phase, by shard number. */
+export async function loadShardSummaries<T>(asOf: string, attempt: number, phase: number): Promise<Map<number, T>> {
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: {
+      ':pk': analyticsKeys.runPartition(asOf),
+      ':prefix': analyticsKeys.shardDataPrefix(attempt, phase),
+    },
+    ConsistentRead: true,
+  });
+  const byShard = new Map<number, Buffer[]>();
+  for (const item of items) {
+    const [shard] = String(item.sk).slice(analyticsKeys.shardDataPrefix(attempt, phase).length).split('#');
+    const parts = byShard.get(Number(shard)) ?? [];
+    parts.push(Buffer.from(item.data as Uint8Array)); // items arrive in sort-key (part) order
+    byShard.set(Number(shard), parts);
+  }
+  return new Map(
+    [...byShard].map(([shard, parts]) => [shard, JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as T]),
+  );
+}
+
+/**
+ * Claims a step that must happen once (a phase transition, the completion event). The owner is the
+ * triggering event's id, so a retried delivery of the same event may resume its own unfinished
+ * claim; `takeOverBelowAttempt` lets a later attempt take over an earlier attempt's unfinished one.
+ */
+export async function claimStep(
+  key: { pk: string; sk: string },
+  owner: string,
+  attempt: number,
+  takeOverUnfinished = false,
+): Promise<boolean> {
+  try {
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...key, type: 'analytics-claim', owner, attempt, done: false },
+        ConditionExpression: takeOverUnfinished
+          ? 'attribute_not_exists(pk) OR #owner = :owner OR (done = :false AND attempt < :attempt)'
+          : 'attribute_not_exists(pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: takeOverUnfinished
+          ? { ':owner': owner, ':false': false, ':attempt': attempt }
+          : { ':owner': owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export async function finishStep(key: { pk: string; sk: string }, owner: string): Promise<void> {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: 'SET done = :true',
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':true': true, ':owner': owner },
+    }),
+  );
+}
+
+export async function putRunContext(asOf: string, attempt: number, context: unknown): Promise<void> {
+  await documentClient.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...analyticsKeys.context(asOf, attempt), type: 'analytics-context', data: gzipSync(JSON.stringify(context)) },
+    }),
+  );
+}
+
+export async function loadRunContext<T>(asOf: string, attempt: number): Promise<T | undefined> {
+  const result = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: analyticsKeys.context(asOf, attempt), ConsistentRead: true }),
+  );
+  const data = result.Item?.data as Uint8Array | undefined;
+  return data ? (JSON.parse(gunzipSync(Buffer.from(data)).toString('utf8')) as T) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results by as-of date
+
+async function putDated(key: { pk: string; sk: string }, type: string, value: Item): Promise<void> {
+  await documentClient.send(new PutCommand({ TableName: tableName(), Item: { ...key, type, ...value } }));
+}
+
+async function newestDated(pk: string, limit: number, asOf?: string): Promise<Item[]> {
+  const result = await documentClient.send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: asOf ? 'pk = :pk AND sk <= :asOf' : 'pk = :pk',
+      ExpressionAttributeValues: asOf ? { ':pk': pk, ':asOf': asOf } : { ':pk': pk },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []) as Item[];
+}
+
+const strip = ({ pk: _pk, sk: _sk, type: _type, ...rest }: Item) => rest;
+
+export const putModel = (asOf: string, model: Item) => putDated(analyticsKeys.model(asOf), 'analytics-model', model);
+export async function loadModel(asOf?: string): Promise<Item | undefined> {
+  const [item] = await newestDated(analyticsKeys.modelPartition, 1, asOf);
+  return item && (!asOf || item.sk === asOf) ? strip(item) : undefined;
+}
+
+export const putSegmentStats = (asOf: string, stats: Item) =>
+  putDated(analyticsKeys.segments(asOf), 'analytics-segments', stats);
+/** The segment profiles of the last `runs` as-of dates up to `asOf` (default: all), newest first. */
+export async function loadSegmentHistory(runs: number, asOf?: string): Promise<Item[]> {
+  return (await newestDated(analyticsKeys.segmentsPartition, runs, asOf)).map(strip);
+}
+
+export const putKpis = (asOf: string, kpis: Item) => putDated(analyticsKeys.kpis(asOf), 'analytics-kpis', kpis);
+export async function loadKpis(asOf?: string): Promise<Item | undefined> {
+  const [item] = await newestDated(analyticsKeys.kpisPartition, 1, asOf);
+  return item && (!asOf || item.sk === asOf) ? strip(item) : undefined;
+}
+
+export async function putAcquisitionCosts(month: string, costs: Record<string, number>, now: string): Promise<void> {
+  await putDated(analyticsKeys.acquisitionCosts(month), 'acquisition-costs', { month, costs, updatedAt: now });
+}
+
+/** Acquisition costs of the months from … to (inclusive), by month. */
+export async function loadAcquisitionCosts(
+  fromMonth: string,
+  toMonth: string,
+): Promise<Array<{ month: string; costs: Record<string, number> }>> {
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': analyticsKeys.acquisitionCostsPartition, ':from': fromMonth, ':to': toMonth },
+  });
+  return items.map((item) => ({ month: String(item.month), costs: item.costs as Record<string, number> }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles: the sharded Scan and the score writes
+
+/** What the nightly run reads of a profile (nothing else travels). */
+export interface ScannedProfile {
+  id: string;
+  createdAt: string;
+  dailySpend?: Record<string, number>;
+  dailyOrders?: Record<string, number>;
+  scores?: CustomerScores;
+  lifecycleOutbox?: LifecycleOutbox;
+  gender?: string;
+  birthDate?: string;
+  address?: { region?: string; country?: string };
+  acquisitionChannel?: string;
+}
+
+/** A lifecycle change recorded with the scores, until its event is on the bus. */
+export interface LifecycleOutbox {
+  customerId: string;
+  from: string;
+  to: string;
+  asOf: string;
+  runId: string;
+}
+
+const SCAN_ATTRIBUTES = [
+  'id',
+  'createdAt',
+  'dailySpend',
+  'dailyOrders',
+  'scores',
+  'lifecycleOutbox',
+  'gender',
+  'birthDate',
+  'address',
+  'acquisitionChannel',
+];
+
+/**
+ * One segment of a parallel Scan of the `byList` index, page by page: the profiles (and only
+ * profiles: the index is overloaded, hence the filter) with their aggregates, never their orders.
+ */
+export async function* scanProfiles(
+  segment: number,
+  totalSegments: number,
+  pageSize?: number,
+): AsyncGenerator<ScannedProfile[]> {
+  let ExclusiveStartKey: Item | undefined;
+  const names = Object.fromEntries(SCAN_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
+  do {
+    const page = await documentClient.send(
+      new ScanCommand({
+        TableName: tableName(),
+        IndexName: 'byList',
+        Segment: segment,
+        TotalSegments: totalSegments,
+        FilterExpression: 'listPk = :customers',
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':customers': indexKeys.CUSTOMER_LIST_PK },
+        ExclusiveStartKey,
+        Limit: pageSize,
+      }),
+    );
+    ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
+    const items = (page.Items ?? []) as unknown as ScannedProfile[];
+    if (items.length > 0) yield items;
+  } while (ExclusiveStartKey);
+}
+
+/** The profile as the run reads it, strongly consistent (after a write lost a race). */
+export async function loadScannedProfile(customerId: string): Promise<ScannedProfile | undefined> {
+  const result = await documentClient.send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.customer(customerId),
+      ConsistentRead: true,
+      ProjectionExpression: SCAN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(SCAN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
+    }),
+  );
+  return result.Item as ScannedProfile | undefined;
+}
+
+export type ScoreWriteOutcome = 'written' | 'stale' | 'vanished';
+
+/**
+ * Writes new scores on a profile, with the index keys of its segment, lifecycle stage and tier, and
+ * (for a lifecycle change) the outbox entry plus the change record, atomically. Conditional on the
+ * profile still existing (an erased customer is never resurrected) and still carrying the scores
+ * the run read (`previousRunId`): otherwise `stale` (re-read and score again) or `vanished`.
+ */
+export async function writeScores(
+  customerId: string,
+  previousRunId: string | undefined,
+  scores: CustomerScores,
+  change: LifecycleOutbox | undefined,
+): Promise<ScoreWriteOutcome> {
+  const TableName = tableName();
+  const names: Record<string, string> = { '#scores': 'scores', '#runId': 'runId' };
+  const values: Record<string, unknown> = { ':scores': scores };
+  const sets = ['#scores = :scores'];
+  const removes: string[] = [];
+  const index: Record<string, string | undefined> = {
+    ...(scores.rfm ? scoreIndexKeys.segment(scores.rfm.segment, customerId) : { segmentPk: undefined, segmentSk: undefined }),
+    ...scoreIndexKeys.lifecycle(scores.lifecycle.stage, customerId),
+    ...(scores.tier ? scoreIndexKeys.tier(scores.tier, customerId) : { tierPk: undefined, tierSk: undefined }),
+  };
+  for (const [i, [name, value]] of Object.entries(index).entries()) {
+    names[`#i${i}`] = name;
+    if (value === undefined) removes.push(`#i${i}`);
+    else {
+      values[`:i${i}`] = value;
+      sets.push(`#i${i} = :i${i}`);
+    }
+  }
+  if (change) {
+    names['#outbox'] = 'lifecycleOutbox';
+    values[':outbox'] = change;
+    sets.push('#outbox = :outbox');
+  }
+  let condition = 'attribute_exists(pk) AND ';
+  if (previousRunId === undefined) condition += 'attribute_not_exists(#scores)';
+  else {
+    condition += '#scores.#runId = :previousRunId';
+    values[':previousRunId'] = previousRunId;
+  }
+  const update = {
+    TableName,
+    Key: keys.customer(customerId),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+  try {
+    if (change) {
+      await documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Put: {
+                TableName,
+                Item: { ...analyticsKeys.lifecycleChange(customerId, change.asOf), type: 'lifecycle-change', ...change },
+              },
+            },
+          ],
+        }),
+      );
+    } else {
+      await documentClient.send(new UpdateCommand(update));
+    }
+    return 'written';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const current = await documentClient.send(
+      new GetCommand({ TableName, Key: keys.customer(customerId), ConsistentRead: true, ProjectionExpression: 'pk' }),
+    );
+    return current.Item ? 'stale' : 'vanished';
+  }
+}
+
+/** Removes a published outbox entry (only that one: a newer change may have replaced it). */
+export async function clearOutbox(change: LifecycleOutbox): Promise<void> {
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.customer(change.customerId),
+        UpdateExpression: 'REMOVE #outbox',
+        ConditionExpression: '#outbox.asOf = :asOf AND #outbox.#to = :to',
+        ExpressionAttributeNames: { '#outbox': 'lifecycleOutbox', '#to': 'to' },
+        ExpressionAttributeValues: { ':asOf': change.asOf, ':to': change.to },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** A customer's recorded lifecycle changes, oldest first. */
+export async function lifecycleHistory(customerId: string): Promise<Item[]> {
+  return (
+    await queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':prefix': 'LIFECYCLE#' },
+    })
+  ).map(strip);
+}
+
+/**
+ * Members of a segment, lifecycle stage and/or tier, one page at a time: a Query of the index of
+ * the first filter given (segment, then lifecycle, then tier), the others applied as filters on
+ * the page. Never a Scan.
+ */
+export async function listCustomersByScores(
+  filter: { segment?: string; lifecycle?: string; tier?: string },
+  limit: number,
+  after?: string,
+): Promise<Page<StoredCustomer>> {
+  const indexes = [
+    { value: filter.segment, index: 'bySegment', key: 'segmentPk', pk: (v: string) => scoreIndexKeys.segment(v, '').segmentPk, path: '#scores.#rfm.#segment' },
+    { value: filter.lifecycle, index: 'byLifecycle', key: 'lifecyclePk', pk: (v: string) => scoreIndexKeys.lifecycle(v, '').lifecyclePk, path: '#scores.#lifecycle.#stage' },
+    { value: filter.tier, index: 'byTier', key: 'tierPk', pk: (v: string) => scoreIndexKeys.tier(v, '').tierPk, path: '#scores.#tier' },
+  ].filter((candidate): candidate is typeof candidate & { value: string } => candidate.value !== undefined);
+  const [primary, ...rest] = indexes;
+  if (!primary) return { items: [] };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': primary.pk(primary.value) };
+  for (const [i, other] of rest.entries()) {
+    for (const part of other.path.split('.')) names[part] = part.slice(1);
+    values[`:f${i}`] = other.value;
+  }
+  const page = await documentClient.send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: primary.index,
+      KeyConditionExpression: `${primary.key} = :pk`,
+      FilterExpression: rest.length ? rest.map((other, i) => `${other.path} = :f${i}`).join(' AND ') : undefined,
+      ExpressionAttributeNames: rest.length ? names : undefined,
+      ExpressionAttributeValues: values,
+      Limit: limit,
+      ExclusiveStartKey: cursor.decode(after),
+    }),
+  );
+  return { items: (page.Items ?? []).map(fromItem), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+}
