@@ -23,7 +23,9 @@ export const handler = httpHandler(activityContract, {
       const customerAtFault = [301, 404, 410].includes(status);
       const errors =
         problem.errors ??
-        (customerAtFault ? [{ field: `events.${outcome.index}.customerId`, message: detail ?? title }] : undefined);
+        (customerAtFault
+          ? [{ field: `events.${outcome.index}.customerId`, message: detail ?? title }]
+          : undefined);
       return { ...ids, status: 'error' as const, error: { status, title, detail, errors } };
     });
     const count = (status: string) => results.filter((result) => result.status === status).length;
@@ -36,6 +38,8 @@ export const handler = httpHandler(activityContract, {
     return { status: created ? 201 : 200, body: feedback };
   },
   'GET /customers/{id}/timeline': async ({ params, query }) => {
-    return { body: await readTimeline(params.id, { limit: query.limit, cursor: query.cursor, kinds: query.kind }) };
+    return {
+      body: await readTimeline(params.id, { limit: query.limit, cursor: query.cursor, kinds: query.kind }),
+    };
   },
 });

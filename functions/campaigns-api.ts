@@ -15,7 +15,11 @@ import { etagOf, versionFromETag } from '../shared/use-cases/customer-profiles.j
 export const handler = httpHandler(campaignsContract, {
   'POST /campaigns': async ({ body }) => {
     const campaign = await createCampaign(body);
-    return { status: 201, body: campaign, headers: { etag: etagOf(campaign), location: `/campaigns/${campaign.id}` } };
+    return {
+      status: 201,
+      body: campaign,
+      headers: { etag: etagOf(campaign), location: `/campaigns/${campaign.id}` },
+    };
   },
   'GET /campaigns': async ({ query }) => ({ body: await listCampaigns(query.limit, query.cursor) }),
   'GET /campaigns/{id}': async ({ params }) => {
@@ -31,7 +35,9 @@ export const handler = httpHandler(campaignsContract, {
     await deleteCampaign(params.id);
     return { status: 204 };
   },
-  'GET /campaigns/{id}/runs': async ({ params, query }) => ({ body: await listRuns(params.id, query.limit, query.cursor) }),
+  'GET /campaigns/{id}/runs': async ({ params, query }) => ({
+    body: await listRuns(params.id, query.limit, query.cursor),
+  }),
   'GET /campaigns/{id}/runs/{runId}': async ({ params }) => ({ body: await getRun(params.id, params.runId) }),
   'GET /campaigns/{id}/runs/{runId}/download': async ({ params, principal, event }) => {
     const url = await downloadRun(params.id, params.runId, {

@@ -1,6 +1,11 @@
 import { complaintsContract } from '../shared/api/complaints-contract.js';
 import { httpHandler } from '../shared/http/handler.js';
-import { getComplaint, listComplaints, openComplaint, transitionComplaint } from '../shared/use-cases/complaints.js';
+import {
+  getComplaint,
+  listComplaints,
+  openComplaint,
+  transitionComplaint,
+} from '../shared/use-cases/complaints.js';
 
 export const handler = httpHandler(complaintsContract, {
   'POST /customers/{id}/complaints': async ({ params, body }) => {
@@ -17,5 +22,7 @@ export const handler = httpHandler(complaintsContract, {
   'POST /customers/{id}/complaints/{complaintId}/transition': async ({ params, body, principal }) => ({
     body: await transitionComplaint(params.id, params.complaintId, body, principal?.subject),
   }),
-  'GET /complaints': async ({ query }) => ({ body: await listComplaints(query.status, query.limit, query.cursor) }),
+  'GET /complaints': async ({ query }) => ({
+    body: await listComplaints(query.status, query.limit, query.cursor),
+  }),
 });

@@ -31,7 +31,7 @@ export const handler = httpHandler(ordersContract, {
         created: count('created'),
         duplicates: count('duplicate'),
         errors: count('error'),
-        customersCreated: entries.filter((entry) => entry.customerCreated).length,
+        customersCreated: new Set(entries.filter((entry) => entry.customerCreated).map((entry) => entry.customerId)).size,
         results,
       },
     };

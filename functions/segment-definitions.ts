@@ -19,7 +19,9 @@ export const handler = httpHandler(segmentDefinitionsContract, {
       headers: { etag: etagOf(definition), location: `/segments/definitions/${definition.id}` },
     };
   },
-  'GET /segments/definitions': async ({ query }) => ({ body: await listDefinitions(query.limit, query.cursor) }),
+  'GET /segments/definitions': async ({ query }) => ({
+    body: await listDefinitions(query.limit, query.cursor),
+  }),
   'GET /segments/definitions/{id}': async ({ params }) => {
     const definition = await getDefinition(params.id);
     return { body: definition, headers: { etag: etagOf(definition) } };
@@ -33,5 +35,7 @@ export const handler = httpHandler(segmentDefinitionsContract, {
     await deleteDefinition(params.id);
     return { status: 204 };
   },
-  'POST /segments/definitions/{id}/preview': async ({ params }) => ({ body: await previewDefinition(params.id) }),
+  'POST /segments/definitions/{id}/preview': async ({ params }) => ({
+    body: await previewDefinition(params.id),
+  }),
 });

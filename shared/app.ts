@@ -153,8 +153,15 @@ export const functions = {
     entry: 'functions/activity.ts',
     description: 'Behaviour and social events, survey answers (NPS, CSAT) and the customer timeline',
     grants: ['table:read', 'table:write'],
+    // A batch of 100 events is a few transactions; head-room under API Gateway's 30 s limit.
+    timeoutSeconds: 25,
     routes: [
-      { method: 'POST', path: '/customers/{id}/events', roles: ['admin', 'ingest'], summary: 'Record an event of a customer' },
+      {
+        method: 'POST',
+        path: '/customers/{id}/events',
+        roles: ['admin', 'ingest'],
+        summary: 'Record an event of a customer',
+      },
       {
         method: 'POST',
         path: '/events/batch',
@@ -180,7 +187,12 @@ export const functions = {
     description: 'Complaint tickets: open, move through their lifecycle, support queues',
     grants: ['table:read', 'table:write'],
     routes: [
-      { method: 'POST', path: '/customers/{id}/complaints', roles: ['admin', 'support'], summary: 'Open a complaint' },
+      {
+        method: 'POST',
+        path: '/customers/{id}/complaints',
+        roles: ['admin', 'support'],
+        summary: 'Open a complaint',
+      },
       {
         method: 'GET',
         path: '/customers/{id}/complaints/{complaintId}',

@@ -16,24 +16,25 @@ export interface RecordedCall {
 const PROBE_HEADER = 'x-bench-probe';
 
 /**
- * Sends one request through the local API and records the DynamoDB calls of the handler
- * invocation it causes. That invocation runs in an async context the recording middleware on the
- * shared client reads, so calls of other work at the same time (bus deliveries) are not recorded.
+ * Runs `work` and records the DynamoDB calls of every handler invocation for `routeKey` (that
+ * `accept` lets through) it causes through the local API. Each such invocation runs in an async
+ * context that the recording middleware on the shared client reads, so calls of other work at the
+ * same time (bus deliveries, other routes) are not recorded.
  */
-export async function captureCalls(
+export async function recordCalls<T>(
   stack: LocalStack,
   routeKey: string,
-  send: (headers: Record<string, string>) => Promise<Response>,
-): Promise<{ calls: RecordedCall[]; requestId: string; response: Response }> {
+  work: () => Promise<T>,
+  accept: (headers: Record<string, string>) => boolean = () => true,
+): Promise<{ calls: RecordedCall[]; requestIds: string[]; result: T }> {
   const storage = new AsyncLocalStorage<RecordedCall[]>();
   const calls: RecordedCall[] = [];
-  const probe = `probe-${process.pid}-${Date.now()}`;
-  let requestId = '';
+  const requestIds: string[] = [];
   const invoke = stack.runtime.invoke;
   stack.runtime.invoke = (functionName, event) => {
     const http = event as { routeKey?: string; headers?: Record<string, string>; requestContext?: { requestId?: string } };
-    if (http.routeKey !== routeKey || http.headers?.[PROBE_HEADER] !== probe) return invoke(functionName, event);
-    requestId = http.requestContext?.requestId ?? '';
+    if (http.routeKey !== routeKey || !accept(http.headers ?? {})) return invoke(functionName, event);
+    requestIds.push(http.requestContext?.requestId ?? '');
     return storage.run(calls, () => invoke(functionName, event));
   };
   dynamoDb.middlewareStack.add(
@@ -44,14 +45,29 @@ export async function captureCalls(
     { step: 'build', name: 'benchCapture' },
   );
   try {
-    const response = await send({ [PROBE_HEADER]: probe });
-    if (!response.ok) throw new Error(`the probe ${routeKey} answered ${response.status}: ${await response.text()}`);
-    if (calls.length === 0) throw new Error(`captured no DynamoDB call of ${routeKey}`);
-    return { calls, requestId, response };
+    return { calls, requestIds, result: await work() };
   } finally {
     stack.runtime.invoke = invoke;
     dynamoDb.middlewareStack.remove('benchCapture');
   }
+}
+
+/** Sends one request through the local API and records the DynamoDB calls its handler makes. */
+export async function captureCalls(
+  stack: LocalStack,
+  routeKey: string,
+  send: (headers: Record<string, string>) => Promise<Response>,
+): Promise<{ calls: RecordedCall[]; requestId: string; response: Response }> {
+  const probe = `probe-${process.pid}-${Date.now()}`;
+  const { calls, requestIds, result: response } = await recordCalls(
+    stack,
+    routeKey,
+    () => send({ [PROBE_HEADER]: probe }),
+    (headers) => headers[PROBE_HEADER] === probe,
+  );
+  if (!response.ok) throw new Error(`the probe ${routeKey} answered ${response.status}: ${await response.text()}`);
+  if (calls.length === 0) throw new Error(`captured no DynamoDB call of ${routeKey}`);
+  return { calls, requestId: requestIds[0] ?? '', response };
 }
 
 type AnyCommand = Parameters<dynamodb.DynamoDBClient['send']>[0];

@@ -11,7 +11,10 @@ export const eventBatchSchema = z.strictObject({
   /** Each event is validated on its own and answered in `results` at the same index. */
   events: z
     .array(z.unknown(), { error: 'must be an array of events' })
-    .check(z.minLength(1, 'give at least one event'), z.maxLength(MAX_BATCH, `at most ${MAX_BATCH} events per call`)),
+    .check(
+      z.minLength(1, 'give at least one event'),
+      z.maxLength(MAX_BATCH, `at most ${MAX_BATCH} events per call`),
+    ),
 });
 
 export const eventBatchResultSchema = z.object({
@@ -41,7 +44,9 @@ export const eventBatchResultSchema = z.object({
 
 export const timelineQuery = z.strictObject({
   limit: z._default(
-    z.coerce.number().check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
+    z.coerce
+      .number()
+      .check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
     25,
   ),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
@@ -54,7 +59,12 @@ export const timelinePageSchema = z.object({
 });
 
 export const activityContract = contract({
-  'POST /customers/{id}/events': { params: customerIdParams, body: eventInputSchema, response: eventReceiptSchema, status: 201 },
+  'POST /customers/{id}/events': {
+    params: customerIdParams,
+    body: eventInputSchema,
+    response: eventReceiptSchema,
+    status: 201,
+  },
   'POST /events/batch': { body: eventBatchSchema, response: eventBatchResultSchema },
   'POST /customers/{id}/feedback': {
     params: customerIdParams,
@@ -62,5 +72,9 @@ export const activityContract = contract({
     response: feedbackViewSchema,
     status: 201,
   },
-  'GET /customers/{id}/timeline': { params: customerIdParams, query: timelineQuery, response: timelinePageSchema },
+  'GET /customers/{id}/timeline': {
+    params: customerIdParams,
+    query: timelineQuery,
+    response: timelinePageSchema,
+  },
 });

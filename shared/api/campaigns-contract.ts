@@ -1,5 +1,11 @@
 import * as z from 'zod/mini';
-import { CAMPAIGN_ID, campaignInputSchema, campaignViewSchema, listSummarySchema, RUN_ID } from '../domain/campaign.js';
+import {
+  CAMPAIGN_ID,
+  campaignInputSchema,
+  campaignViewSchema,
+  listSummarySchema,
+  RUN_ID,
+} from '../domain/campaign.js';
 import {
   definitionIdParams,
   segmentDefinitionInputSchema,
@@ -12,14 +18,22 @@ const pageQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 
-const page = <S extends z.core.$ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
+const page = <S extends z.core.$ZodType>(item: S) =>
+  z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
 
 const ifMatch = {
-  'If-Match': { required: false, description: 'ETag of the version being replaced, e.g. "3": refused with 412 if it changed' },
+  'If-Match': {
+    required: false,
+    description: 'ETag of the version being replaced, e.g. "3": refused with 412 if it changed',
+  },
 };
 
 export const segmentDefinitionsContract = contract({
-  'POST /segments/definitions': { body: segmentDefinitionInputSchema, response: segmentDefinitionViewSchema, status: 201 },
+  'POST /segments/definitions': {
+    body: segmentDefinitionInputSchema,
+    response: segmentDefinitionViewSchema,
+    status: 201,
+  },
   'GET /segments/definitions': { query: pageQuery, response: page(segmentDefinitionViewSchema) },
   'GET /segments/definitions/{id}': { params: definitionIdParams, response: segmentDefinitionViewSchema },
   'PUT /segments/definitions/{id}': {
@@ -85,7 +99,12 @@ export const campaignsContract = contract({
   'POST /campaigns': { body: campaignInputSchema, response: campaignViewSchema, status: 201 },
   'GET /campaigns': { query: pageQuery, response: page(campaignViewSchema) },
   'GET /campaigns/{id}': { params: campaignIdParams, response: campaignViewSchema },
-  'PUT /campaigns/{id}': { params: campaignIdParams, body: campaignInputSchema, response: campaignViewSchema, headers: ifMatch },
+  'PUT /campaigns/{id}': {
+    params: campaignIdParams,
+    body: campaignInputSchema,
+    response: campaignViewSchema,
+    headers: ifMatch,
+  },
   'DELETE /campaigns/{id}': { params: campaignIdParams, status: 204 },
   'GET /campaigns/{id}/runs': { params: campaignIdParams, query: pageQuery, response: page(runViewSchema) },
   'GET /campaigns/{id}/runs/{runId}': { params: runParams, response: runViewSchema },

@@ -21,9 +21,14 @@ const complaintBody = complaintInputSchema(
 );
 
 export const complaintQueueQuery = z.strictObject({
-  status: z._default(z.enum(QUEUE_STATUSES, { error: `must be one of: ${QUEUE_STATUSES.join(', ')}` }), 'open'),
+  status: z._default(
+    z.enum(QUEUE_STATUSES, { error: `must be one of: ${QUEUE_STATUSES.join(', ')}` }),
+    'open',
+  ),
   limit: z._default(
-    z.coerce.number().check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
+    z.coerce
+      .number()
+      .check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
     25,
   ),
   cursor: z.optional(z.string().check(z.maxLength(2048))),

@@ -11,7 +11,8 @@ export const SOCIAL_EVENT_KINDS = ['comment', 'like', 'share', 'review'] as cons
 export const EVENT_KINDS = [...BEHAVIOUR_EVENT_KINDS, ...SOCIAL_EVENT_KINDS] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-export const isBehaviourKind = (kind: string): boolean => (BEHAVIOUR_EVENT_KINDS as readonly string[]).includes(kind);
+export const isBehaviourKind = (kind: string): boolean =>
+  (BEHAVIOUR_EVENT_KINDS as readonly string[]).includes(kind);
 
 /** Longest comment or review text. */
 export const MAX_TEXT = 2000;
@@ -20,17 +21,25 @@ export const MAX_BATCH = 100;
 
 // zod/mini carries no message locale: every check says in words what it expects.
 export const text = (max: number) =>
-  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
-const url = z.url({ error: 'must be an absolute URL, e.g. https://shop.example/p/42' }).check(
-  z.maxLength(2048, 'must be at most 2048 characters'),
-);
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+    );
+const url = z
+  .url({ error: 'must be an absolute URL, e.g. https://shop.example/p/42' })
+  .check(z.maxLength(2048, 'must be at most 2048 characters'));
 const count = (min: number, max: number) =>
-  z.number({ error: 'must be a number' }).check(z.int('must be a whole number'), z.gte(min, `must be ≥ ${min}`), z.lte(max, `must be ≤ ${max}`));
+  z
+    .number({ error: 'must be a number' })
+    .check(z.int('must be a whole number'), z.gte(min, `must be ≥ ${min}`), z.lte(max, `must be ≤ ${max}`));
 
 /** A client-chosen id that makes a retried request idempotent. */
-export const clientIdSchema = z.string({ error: 'must be a string' }).check(
-  z.regex(/^[\w.:-]{1,128}$/, 'must be 1–128 letters, digits and _ . : -'),
-);
+export const clientIdSchema = z
+  .string({ error: 'must be a string' })
+  .check(z.regex(/^[\w.:-]{1,128}$/, 'must be 1–128 letters, digits and _ . : -'));
 
 /** Same rule as the customer API's path parameter. */
 export const customerIdSchema = z
@@ -74,9 +83,12 @@ function kinds<E extends Shape>(extra: E) {
     kind('comment', { ...subject, text: text(MAX_TEXT) }),
     kind('like', subject).check(needs(['productId', 'sku', 'url'])),
     kind('share', { ...subject, network: z.optional(text(64)) }).check(needs(['productId', 'sku', 'url'])),
-    kind('review', { ...product, rating: count(1, 5), title: z.optional(text(200)), text: z.optional(text(MAX_TEXT)) }).check(
-      needs(['productId', 'sku']),
-    ),
+    kind('review', {
+      ...product,
+      rating: count(1, 5),
+      title: z.optional(text(200)),
+      text: z.optional(text(MAX_TEXT)),
+    }).check(needs(['productId', 'sku'])),
   ] as const;
 }
 
@@ -96,7 +108,12 @@ export type BatchEventInput = z.infer<typeof batchEventSchema>;
 
 /** The stored, public fields of an event: everything the client sent but the envelope. */
 export function eventFields(input: EventInput): Record<string, unknown> {
-  const { kind: _kind, eventId: _eventId, occurredAt: _occurredAt, ...fields } = input as EventInput & {
+  const {
+    kind: _kind,
+    eventId: _eventId,
+    occurredAt: _occurredAt,
+    ...fields
+  } = input as EventInput & {
     customerId?: string;
   };
   delete (fields as { customerId?: string }).customerId;

@@ -29,11 +29,15 @@ export interface Notice {
 }
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+  text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string,
+  );
 
 const WORDS = {
   en: {
-    subject: (name: string, size: string, asOf: string) => `Campaign list "${name}": ${size} customers for ${asOf}`,
+    subject: (name: string, size: string, asOf: string) =>
+      `Campaign list "${name}": ${size} customers for ${asOf}`,
     intro: (name: string, asOf: string) => `The list of your campaign "${name}" for ${asOf} is ready.`,
     segment: 'Segment',
     channel: 'Channel',
@@ -48,7 +52,8 @@ const WORDS = {
     expires: (at: string) => `The link works until ${at} UTC.`,
     attached: 'The list is attached to this email as well.',
     notAttached: 'The list is too large to attach: use the link.',
-    privacy: 'The list holds personal data: keep it inside the company and delete it when the campaign is over.',
+    privacy:
+      'The list holds personal data: keep it inside the company and delete it when the campaign is over.',
     unscored: 'not scored yet',
   },
   'zh-CN': {
@@ -89,7 +94,8 @@ export function changeText(size: number, previousSize: number | undefined, langu
 
 export function campaignNotice(input: NoticeInput): Notice {
   const words = WORDS[input.language];
-  const money = (value: number) => `${formatNumber(value, input.language, 2)}${input.currency ? ` ${input.currency}` : ''}`;
+  const money = (value: number) =>
+    `${formatNumber(value, input.language, 2)}${input.currency ? ` ${input.currency}` : ''}`;
   const size = formatNumber(input.summary.size, input.language);
   const expires = input.linkExpiresAt.slice(0, 16).replace('T', ' ');
   const facts: Array<[string, string]> = [
@@ -128,7 +134,10 @@ export function campaignNotice(input: NoticeInput): Notice {
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<p>${escapeHtml(words.intro(input.campaignName, input.asOf))}</p>`,
     '<table style="border-collapse:collapse">',
-    ...facts.map(([label, value]) => `<tr><th ${cell}>${escapeHtml(label)}</th><td ${cell}>${escapeHtml(value)}</td></tr>`),
+    ...facts.map(
+      ([label, value]) =>
+        `<tr><th ${cell}>${escapeHtml(label)}</th><td ${cell}>${escapeHtml(value)}</td></tr>`,
+    ),
     '</table>',
     `<h3>${escapeHtml(words.bySegment)}</h3>`,
     '<table style="border-collapse:collapse">',

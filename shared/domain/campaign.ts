@@ -1,13 +1,12 @@
 // Campaigns and their lists: what a campaign is (schemas), the built-in segments, which customers
 // a list takes, what a row of the CSV says and how a list is summed up. Pure: no I/O.
 import * as z from 'zod/mini';
+import { defuseFormula } from './csv.js';
 import type { ConsentChannel } from './customer.js';
 import { CONSENT_CHANNELS } from './customer.js';
 import type { LifecycleStage } from './customer-scores.js';
-import { defuseFormula } from './csv.js';
-import type { StoredProfile } from './segment-facts.js';
+import { cachedLocalDay, type StoredProfile } from './segment-facts.js';
 import type { SegmentFacts, SegmentRule } from './segment-rules.js';
-import { localDay } from './time.js';
 
 export const CAMPAIGN_ID = /^cpg_[0-9A-HJKMNP-TV-Z]{26}$/;
 export const SEGMENT_DEFINITION_ID = /^seg_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -43,7 +42,12 @@ export const BUILTIN_SEGMENTS: Readonly<Record<BuiltinSegmentId, BuiltinSegment>
     rule: {
       or: [
         { field: 'rfmSegment', eq: 'champions' },
-        { and: [{ field: 'tier', eq: 'high' }, { field: 'lifecycle', eq: 'loyal' }] },
+        {
+          and: [
+            { field: 'tier', eq: 'high' },
+            { field: 'lifecycle', eq: 'loyal' },
+          ],
+        },
       ],
     },
     action: {
@@ -99,8 +103,14 @@ export const BUILTIN_SEGMENTS: Readonly<Record<BuiltinSegmentId, BuiltinSegment>
 /** The strategy per lifecycle stage (PRODUCT.md §4), the suggested action of saved segments' rows. */
 const STAGE_ACTIONS: Readonly<Record<LifecycleStage | 'unscored', Record<NoticeLanguage, string>>> = {
   prospect: { en: 'Convert: a first-purchase offer', 'zh-CN': '转化：首单优惠' },
-  new: { en: 'Nurture: welcome series and a second-purchase incentive', 'zh-CN': '培育：欢迎系列内容与复购激励' },
-  active: { en: 'Cross-sell: recommendations from the categories they buy', 'zh-CN': '交叉销售：按已购品类推荐' },
+  new: {
+    en: 'Nurture: welcome series and a second-purchase incentive',
+    'zh-CN': '培育：欢迎系列内容与复购激励',
+  },
+  active: {
+    en: 'Cross-sell: recommendations from the categories they buy',
+    'zh-CN': '交叉销售：按已购品类推荐',
+  },
   loyal: { en: 'Reward: loyalty perks and early access', 'zh-CN': '回馈：会员权益与优先购' },
   at_risk: { en: 'Win back: a personal offer before they leave', 'zh-CN': '挽回：在客户流失前送上专属优惠' },
   churned: { en: 'Win back: a reactivation offer', 'zh-CN': '挽回：重新激活优惠' },
@@ -111,12 +121,15 @@ const STAGE_ACTIONS: Readonly<Record<LifecycleStage | 'unscored', Record<NoticeL
 // ---------------------------------------------------------------------------------------------
 // The campaign as marketers write it.
 
-const text = (max: number) => z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
+const text = (max: number) =>
+  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
 
 export const segmentRefSchema = z
   .strictObject({
     builtin: z.optional(z.enum(BUILTIN_SEGMENT_IDS)),
-    definitionId: z.optional(z.string().check(z.regex(SEGMENT_DEFINITION_ID, 'must be a segment definition id like seg_01J…'))),
+    definitionId: z.optional(
+      z.string().check(z.regex(SEGMENT_DEFINITION_ID, 'must be a segment definition id like seg_01J…')),
+    ),
   })
   .check(
     z.refine((ref) => (ref.builtin === undefined) !== (ref.definitionId === undefined), {
@@ -128,7 +141,10 @@ export type SegmentRef = z.infer<typeof segmentRefSchema>;
 const recipientsSchema = z.pipe(
   z
     .array(z.email('must be an email address').check(z.maxLength(254)))
-    .check(z.minLength(1, 'name at least one marketer to receive the list'), z.maxLength(20, 'at most 20 recipients')),
+    .check(
+      z.minLength(1, 'name at least one marketer to receive the list'),
+      z.maxLength(20, 'at most 20 recipients'),
+    ),
   z.transform((emails) => [...new Set(emails.map((email) => email.trim().toLowerCase()))]),
 );
 
@@ -166,7 +182,12 @@ export interface CampaignRecord extends CampaignInput {
   lastRun?: LastRun;
 }
 
-const lastRunSchema = z.object({ runId: z.string(), asOf: z.string(), size: z.number(), generatedAt: z.string() });
+const lastRunSchema = z.object({
+  runId: z.string(),
+  asOf: z.string(),
+  size: z.number(),
+  generatedAt: z.string(),
+});
 
 export const campaignViewSchema = z.object({
   id: z.string(),
@@ -236,17 +257,30 @@ export function suggestedAction(
   facts: SegmentFacts,
 ): string {
   const language = campaign.language;
-  const builtin = campaign.segment.builtin ? BUILTIN_SEGMENTS[campaign.segment.builtin as BuiltinSegmentId] : undefined;
+  const builtin = campaign.segment.builtin
+    ? BUILTIN_SEGMENTS[campaign.segment.builtin as BuiltinSegmentId]
+    : undefined;
   const stage = (facts.lifecycle ?? 'unscored') as LifecycleStage | 'unscored';
-  const action = campaign.action ?? builtin?.action[language] ?? (STAGE_ACTIONS[stage] ?? STAGE_ACTIONS.unscored)[language];
+  const action =
+    campaign.action ??
+    builtin?.action[language] ??
+    (STAGE_ACTIONS[stage] ?? STAGE_ACTIONS.unscored)[language];
   if (!campaign.offer) return action;
-  return language === 'zh-CN' ? `${action}（优惠：${campaign.offer}）` : `${action} (offer: ${campaign.offer})`;
+  return language === 'zh-CN'
+    ? `${action}（优惠：${campaign.offer}）`
+    : `${action} (offer: ${campaign.offer})`;
 }
 
-const fixed = (value: number | undefined, digits: number) => (value === undefined ? undefined : value.toFixed(digits));
+const fixed = (value: number | undefined, digits: number) =>
+  value === undefined ? undefined : value.toFixed(digits);
 
 /** One CSV row, in the order of LIST_COLUMNS. Customer-typed text is defused against formulas. */
-export function listRow(profile: StoredProfile, facts: SegmentFacts, action: string, timeZone: string): ListRow {
+export function listRow(
+  profile: StoredProfile,
+  facts: SegmentFacts,
+  action: string,
+  timeZone: string,
+): ListRow {
   const lastOrderAt = typeof profile.lastOrderAt === 'string' ? profile.lastOrderAt : undefined;
   return [
     profile.id,
@@ -259,7 +293,7 @@ export function listRow(profile: StoredProfile, facts: SegmentFacts, action: str
     facts.lifecycle,
     fixed(facts.churnProbability, 3),
     fixed(facts.clv, 2),
-    lastOrderAt ? localDay(lastOrderAt, timeZone) : undefined,
+    lastOrderAt ? cachedLocalDay(lastOrderAt, timeZone) : undefined,
     defuseFormula(action),
   ];
 }
@@ -324,7 +358,7 @@ export class ListTally {
 export function listFileName(campaignName: string, asOf: string): string {
   const base = campaignName
     .normalize('NFC')
-    .replace(/[\\/:*?"<>|,;\u0000-\u001f]+/g, '-')
+    .replace(/[\\/:*?"<>|,;\p{Cc}]+/gu, '-')
     .replace(/\s+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '')

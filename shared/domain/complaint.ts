@@ -23,27 +23,36 @@ export const TRANSITIONS: Readonly<Record<ComplaintStatus, readonly ComplaintSta
   closed: ['open'],
 };
 
-export const canTransition = (from: ComplaintStatus, to: ComplaintStatus): boolean => TRANSITIONS[from].includes(to);
+export const canTransition = (from: ComplaintStatus, to: ComplaintStatus): boolean =>
+  TRANSITIONS[from].includes(to);
 
 /** Open and in-progress complaints are the customer's open complaints (`openComplaints` on the profile). */
-export const isUnresolved = (status: ComplaintStatus): boolean => status === 'open' || status === 'in_progress';
+export const isUnresolved = (status: ComplaintStatus): boolean =>
+  status === 'open' || status === 'in_progress';
 
 /** Change of the profile's `openComplaints` counter when a complaint moves. */
 export const openComplaintsDelta = (from: ComplaintStatus, to: ComplaintStatus): number =>
   (isUnresolved(to) ? 1 : 0) - (isUnresolved(from) ? 1 : 0);
 
 /** Statuses with a support queue (the `byList` index); closed complaints leave the queues. */
-export const QUEUE_STATUSES = ['open', 'in_progress', 'resolved'] as const satisfies readonly ComplaintStatus[];
+export const QUEUE_STATUSES = [
+  'open',
+  'in_progress',
+  'resolved',
+] as const satisfies readonly ComplaintStatus[];
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 export const isQueued = (status: ComplaintStatus): status is QueueStatus =>
   (QUEUE_STATUSES as readonly string[]).includes(status);
 
 /** Body of `POST /customers/{id}/complaints`. `isCategory` checks against the business's list. */
-export function complaintInputSchema(isCategory: (category: string) => boolean, categories: () => readonly string[]) {
+export function complaintInputSchema(
+  isCategory: (category: string) => boolean,
+  categories: () => readonly string[],
+) {
   return z.strictObject({
-    category: z.string({ error: 'must be a string' }).check(
-      z.refine(isCategory, { error: () => `must be one of: ${categories().join(', ')}` }),
-    ),
+    category: z
+      .string({ error: 'must be a string' })
+      .check(z.refine(isCategory, { error: () => `must be one of: ${categories().join(', ')}` })),
     severity: z.enum(SEVERITIES, { error: `must be one of: ${SEVERITIES.join(', ')}` }),
     description: text(4000),
     /** Where it was received: `phone`, `email`, `store`, `web`, `social` … */
@@ -186,7 +195,9 @@ export type ComplaintView = z.infer<typeof complaintViewSchema>;
 export function complaintView(record: ComplaintRecord, now?: Date): ComplaintView {
   return {
     ...record,
-    ...(record.firstResponseAt ? { firstResponseSeconds: secondsBetween(record.openedAt, record.firstResponseAt) } : {}),
+    ...(record.firstResponseAt
+      ? { firstResponseSeconds: secondsBetween(record.openedAt, record.firstResponseAt) }
+      : {}),
     ...(record.resolvedAt ? { resolutionSeconds: secondsBetween(record.openedAt, record.resolvedAt) } : {}),
     ...(now ? { ageSeconds: secondsBetween(record.openedAt, now.toISOString()) } : {}),
   };

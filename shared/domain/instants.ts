@@ -19,7 +19,12 @@ export const toUtcIso = (iso: string): string => new Date(iso).toISOString();
  * A client clock may run a little fast, but a date further in the future than `skewSeconds` is
  * a bug on the client's side (wrong time zone, milliseconds sent as seconds): refuse it.
  */
-export function futureIssue(at: string, now: Date, skewSeconds: number, field: string): FieldIssue | undefined {
+export function futureIssue(
+  at: string,
+  now: Date,
+  skewSeconds: number,
+  field: string,
+): FieldIssue | undefined {
   const aheadMs = new Date(at).getTime() - now.getTime();
   return aheadMs > skewSeconds * 1000
     ? { field, message: `is in the future (more than ${skewSeconds} s ahead of the server clock)` }

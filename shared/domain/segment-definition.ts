@@ -3,7 +3,8 @@ import * as z from 'zod/mini';
 import { SEGMENT_DEFINITION_ID } from './campaign.js';
 import { ruleNode, type SegmentRule, segmentRuleSchema } from './segment-rules.js';
 
-const text = (max: number) => z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
+const text = (max: number) =>
+  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
 
 export const segmentDefinitionInputSchema = z.strictObject({
   name: text(120),

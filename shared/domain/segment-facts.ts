@@ -2,8 +2,9 @@
 // customer-activity.ts, the nightly scores of customer-scores.ts, the feedback and complaint
 // counters) on a business-local date. Pure. Stored attributes are read defensively: a profile
 // written before a feature existed simply lacks the fact, it never breaks a list.
-import type { CustomerScores } from './customer-scores.js';
+
 import { CONSENT_CHANNELS, type ProfileFields } from './customer.js';
+import type { CustomerScores } from './customer-scores.js';
 import type { SegmentFacts } from './segment-rules.js';
 import { ageBandFor, ageOn } from './segmentation/segment-profile.js';
 import { localDay } from './time.js';
@@ -25,14 +26,41 @@ export type StoredProfile = ProfileFields & {
 
 const DAY_MS = 86_400_000;
 
+// `localDay` asks Intl for the wall clock (tens of µs); a list reads three instants per customer.
+// Every real time zone's offset is a multiple of 15 minutes, so all instants of a 15-minute UTC
+// bucket fall on the same local day: one Intl call per bucket, remembered (bounded).
+const BUCKET_MS = 15 * 60_000;
+const dayOfBucket = new Map<string, Map<number, string>>();
+
+/** `localDay` of an ISO instant, memoised per time zone and 15-minute bucket. */
+export function cachedLocalDay(iso: string, timeZone: string): string {
+  const epoch = Date.parse(iso);
+  if (Number.isNaN(epoch)) return localDay(iso, timeZone); // let it say what is wrong
+  const bucket = Math.floor(epoch / BUCKET_MS);
+  let days = dayOfBucket.get(timeZone);
+  if (!days || days.size >= 100_000) {
+    days = new Map();
+    dayOfBucket.set(timeZone, days);
+  }
+  let day = days.get(bucket);
+  if (day === undefined) {
+    day = localDay(new Date(bucket * BUCKET_MS), timeZone);
+    days.set(bucket, day);
+  }
+  return day;
+}
+
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /** Whole days from `from` to `to`, both `YYYY-MM-DD`. */
 export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+  return dayNumber(to) - dayNumber(from);
 }
+
+const dayNumber = (day: string) =>
+  Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / DAY_MS;
 
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
@@ -58,12 +86,15 @@ export function daysUntilBirthday(birthDate: string, asOf: string): number | und
 function lastOrderDay(profile: StoredProfile, asOf: string, timeZone: string): string | undefined {
   const last = str(profile.lastOrderAt);
   if (last) {
-    const day = localDay(last, timeZone);
+    const day = cachedLocalDay(last, timeZone);
     if (day <= asOf) return day;
   }
   // The list is made for an earlier date than the last order: the daily map knows the days before.
-  const days = Object.keys(profile.dailyOrders ?? {}).filter((day) => day <= asOf);
-  return days.length > 0 ? days.reduce((a, b) => (a > b ? a : b)) : undefined;
+  // ISO days sort as text.
+  return Object.keys(profile.dailyOrders ?? {})
+    .filter((day) => day <= asOf)
+    .sort()
+    .at(-1);
 }
 
 /** The facts rules test about a customer on the business-local date `asOf` (`YYYY-MM-DD`). */
@@ -99,8 +130,10 @@ export function segmentFacts(profile: StoredProfile, asOf: string, timeZone: str
     orderCount: num(profile.orderCount) ?? 0,
     totalSpend: num(profile.totalSpend) ?? 0,
     daysSinceLastOrder: lastDay ? daysBetween(lastDay, asOf) : undefined,
-    daysSinceFirstOrder: firstOrderAt ? Math.max(0, daysBetween(localDay(firstOrderAt, timeZone), asOf)) : undefined,
-    customerForDays: createdAt ? Math.max(0, daysBetween(localDay(createdAt, timeZone), asOf)) : undefined,
+    daysSinceFirstOrder: firstOrderAt
+      ? Math.max(0, daysBetween(cachedLocalDay(firstOrderAt, timeZone), asOf))
+      : undefined,
+    customerForDays: createdAt ? Math.max(0, daysBetween(cachedLocalDay(createdAt, timeZone), asOf)) : undefined,
     categories: Object.entries(profile.categoryCounts ?? {})
       .filter(([, count]) => typeof count === 'number' && count > 0)
       .map(([category]) => category),

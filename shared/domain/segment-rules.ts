@@ -217,18 +217,20 @@ export function checkRule(rule: SegmentRule, prefix = 'rule'): FieldIssue[] {
     }
     const combinator = combinators[0];
     if (combinator) {
-      for (const operator of operators) issue([...path, operator], `"${operator}" needs a "field" next to it`);
+      for (const operator of operators)
+        issue([...path, operator], `"${operator}" needs a "field" next to it`);
       if (combinator === 'not') return walk(node.not as SegmentRule, [...path, 'not'], depth + 1);
       const children = node[combinator] as SegmentRule[];
       if (children.length === 0) issue([...path, combinator], 'must hold at least one rule');
-      children.forEach((child, index) => walk(child, [...path, combinator, index], depth + 1));
+      for (const [index, child] of children.entries()) walk(child, [...path, combinator, index], depth + 1);
       return;
     }
     checkCondition(node, path, operators, issue);
   };
 
   walk(rule, [], 1);
-  if (nodes > RULE_LIMITS.nodes) issues.push({ field: prefix, message: `a rule holds at most ${RULE_LIMITS.nodes} conditions` });
+  if (nodes > RULE_LIMITS.nodes)
+    issues.push({ field: prefix, message: `a rule holds at most ${RULE_LIMITS.nodes} conditions` });
   return issues;
 }
 
@@ -257,7 +259,10 @@ function checkCondition(
   const ofType = (value: Scalar, at: Path) => {
     const expected = spec.type === 'number' ? 'number' : 'string';
     if (typeof value !== expected) {
-      issue(at, `"${name}" is ${spec.type === 'number' ? 'a number' : 'a text'}: compare it with ${expected === 'number' ? 'a number' : 'a text'}`);
+      issue(
+        at,
+        `"${name}" is ${spec.type === 'number' ? 'a number' : 'a text'}: compare it with ${expected === 'number' ? 'a number' : 'a text'}`,
+      );
       return;
     }
     known(value, at);
@@ -265,7 +270,10 @@ function checkCondition(
   for (const operator of operators) {
     const at = [...path, operator];
     if (!allowed.includes(operator)) {
-      issue(at, `"${operator}" does not apply to ${spec.type === 'list' ? 'the list' : `the ${spec.type}`} "${name}"; use ${allowed.join(', ')}`);
+      issue(
+        at,
+        `"${operator}" does not apply to ${spec.type === 'list' ? 'the list' : `the ${spec.type}`} "${name}"; use ${allowed.join(', ')}`,
+      );
       continue;
     }
     const value = node[operator];
@@ -280,8 +288,9 @@ function checkCondition(
       case 'containsAll': {
         const values = value as Scalar[];
         if (values.length === 0) issue(at, 'must hold at least one value');
-        if (values.length > RULE_LIMITS.listValues) issue(at, `must hold at most ${RULE_LIMITS.listValues} values`);
-        values.forEach((item, index) => ofType(item, [...at, index]));
+        if (values.length > RULE_LIMITS.listValues)
+          issue(at, `must hold at most ${RULE_LIMITS.listValues} values`);
+        for (const [index, item] of values.entries()) ofType(item, [...at, index]);
         break;
       }
       case 'contains':
@@ -322,7 +331,8 @@ function conditionPredicate(node: SegmentRule): Predicate {
   const spec: FieldSpec = SEGMENT_FIELDS[name];
   const tests: Array<(value: unknown) => boolean> = [];
   if (spec.type === 'list') {
-    const present = (value: unknown) => new Set((Array.isArray(value) ? value : []).map((item) => String(item).toLowerCase()));
+    const present = (value: unknown) =>
+      new Set((Array.isArray(value) ? value : []).map((item) => String(item).toLowerCase()));
     if (node.contains !== undefined) {
       const wanted = node.contains.toLowerCase();
       tests.push((value) => present(value).has(wanted));

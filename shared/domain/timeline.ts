@@ -9,19 +9,28 @@ import { ORDER_KIND, orderViewSchema } from './order.js';
 
 /** Kinds owned by other features without a data schema here yet (refunds, messaging). */
 export const OTHER_TIMELINE_KINDS = ['refund', 'message'] as const;
-export const TIMELINE_KINDS = [...EVENT_KINDS, 'feedback', 'complaint', ORDER_KIND, ...OTHER_TIMELINE_KINDS] as const;
+export const TIMELINE_KINDS = [
+  ...EVENT_KINDS,
+  'feedback',
+  'complaint',
+  ORDER_KIND,
+  ...OTHER_TIMELINE_KINDS,
+] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
-const isKind = (value: string): value is TimelineKind => (TIMELINE_KINDS as readonly string[]).includes(value);
+const isKind = (value: string): value is TimelineKind =>
+  (TIMELINE_KINDS as readonly string[]).includes(value);
 
 /** `?kind=order,review` → `['order', 'review']`, each a known kind, no repeats. */
 export const kindFilterSchema = z.pipe(
-  z.string().check(
-    z.refine(
-      (value) => value.split(',').every((kind) => isKind(kind.trim())),
-      `must be a comma-separated list of: ${TIMELINE_KINDS.join(', ')}`,
+  z
+    .string()
+    .check(
+      z.refine(
+        (value) => value.split(',').every((kind) => isKind(kind.trim())),
+        `must be a comma-separated list of: ${TIMELINE_KINDS.join(', ')}`,
+      ),
     ),
-  ),
   z.transform((value) => [...new Set(value.split(',').map((kind) => kind.trim()))] as TimelineKind[]),
 );
 

@@ -397,7 +397,7 @@ export async function writeScores(
   change: LifecycleOutbox | undefined,
 ): Promise<ScoreWriteOutcome> {
   const TableName = tableName();
-  const names: Record<string, string> = { '#scores': 'scores', '#runId': 'runId' };
+  const names: Record<string, string> = { '#scores': 'scores' };
   const values: Record<string, unknown> = { ':scores': scores };
   const sets = ['#scores = :scores'];
   const removes: string[] = [];
@@ -423,6 +423,7 @@ export async function writeScores(
   if (previousRunId === undefined) condition += 'attribute_not_exists(#scores)';
   else {
     condition += '#scores.#runId = :previousRunId';
+    names['#runId'] = 'runId';
     values[':previousRunId'] = previousRunId;
   }
   const update = {

@@ -19,7 +19,9 @@ const strip = <T>(item: Item): T =>
   Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key))) as T;
 
 async function getItem(key: Key, consistent = false): Promise<Item | undefined> {
-  const result = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: consistent }));
+  const result = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: consistent }),
+  );
   return result.Item as Item | undefined;
 }
 
@@ -61,7 +63,9 @@ async function replaceFields(
     if (!isConditionFailure(error)) throw error;
     const current = await getItem(key, true);
     if (!current) throw new NotFoundError(entity, id);
-    throw new PreconditionFailedError(`the ${entity} changed since version ${expectedVersion}; read it again`);
+    throw new PreconditionFailedError(
+      `the ${entity} changed since version ${expectedVersion}; read it again`,
+    );
   }
 }
 
@@ -114,7 +118,10 @@ async function listPartition<T>(pk: string, limit: number, after?: string): Prom
       ExclusiveStartKey: cursor.decode(after),
     }),
   );
-  return { items: (page.Items ?? []).map((item) => strip<T>(item)), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  return {
+    items: (page.Items ?? []).map((item) => strip<T>(item)),
+    nextCursor: cursor.encode(page.LastEvaluatedKey),
+  };
 }
 
 export function listDefinitions(limit: number, after?: string): Promise<Page<SegmentDefinitionRecord>> {
@@ -192,7 +199,8 @@ export async function setLastRun(campaignId: string, lastRun: LastRun): Promise<
         Key: campaignKeys.campaign(campaignId),
         UpdateExpression: 'SET lastRun = :run',
         // A backfill of an older day must not hide the newest list.
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastRun) OR lastRun.asOf <= :asOf)',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(lastRun) OR lastRun.asOf <= :asOf)',
         ExpressionAttributeValues: { ':run': lastRun, ':asOf': lastRun.asOf },
       }),
     );
@@ -228,7 +236,10 @@ export interface CampaignRun {
 /** Write a run; a re-run of the same day replaces it (same key), never adds a second one. */
 export async function putRun(run: CampaignRun): Promise<void> {
   await documentClient.send(
-    new PutCommand({ TableName: tableName(), Item: { ...campaignKeys.run(run.campaignId, run.runId), type: 'campaign-run', ...run } }),
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...campaignKeys.run(run.campaignId, run.runId), type: 'campaign-run', ...run },
+    }),
   );
 }
 
@@ -239,18 +250,28 @@ export async function loadRun(campaignId: string, runId: string): Promise<Campai
 }
 
 /** Runs newest first. */
-export async function listRuns(campaignId: string, limit: number, after?: string): Promise<Page<CampaignRun>> {
+export async function listRuns(
+  campaignId: string,
+  limit: number,
+  after?: string,
+): Promise<Page<CampaignRun>> {
   const page = await documentClient.send(
     new QueryCommand({
       TableName: tableName(),
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :runs)',
-      ExpressionAttributeValues: { ':pk': campaignKeys.campaignPartition(campaignId), ':runs': campaignKeys.runPrefix },
+      ExpressionAttributeValues: {
+        ':pk': campaignKeys.campaignPartition(campaignId),
+        ':runs': campaignKeys.runPrefix,
+      },
       ScanIndexForward: false,
       Limit: limit,
       ExclusiveStartKey: cursor.decode(after),
     }),
   );
-  return { items: (page.Items ?? []).map((item) => strip<CampaignRun>(item)), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  return {
+    items: (page.Items ?? []).map((item) => strip<CampaignRun>(item)),
+    nextCursor: cursor.encode(page.LastEvaluatedKey),
+  };
 }
 
 /** The latest completed run of a day before `asOf`, for "change since last run". */
@@ -271,9 +292,7 @@ export async function previousRun(campaignId: string, asOf: string): Promise<Cam
       Limit: 10,
     }),
   );
-  return (page.Items ?? [])
-    .map((item) => strip<CampaignRun>(item))
-    .find((run) => run.asOf < asOf);
+  return (page.Items ?? []).map((item) => strip<CampaignRun>(item)).find((run) => run.asOf < asOf);
 }
 
 export async function recordNoticesSent(campaignId: string, runId: string, count: number): Promise<void> {
@@ -298,12 +317,23 @@ export type NoticeClaim = 'claimed' | 'already-sent' | 'outcome-unknown';
  * the outcome (a crash between the SES call and the write): it is presumed sent, never sent again.
  * A failed send (SES answered with an error) releases its claim, so a retry sends it.
  */
-export async function claimNotice(campaignId: string, runId: string, recipient: string, now: string): Promise<NoticeClaim> {
+export async function claimNotice(
+  campaignId: string,
+  runId: string,
+  recipient: string,
+  now: string,
+): Promise<NoticeClaim> {
   try {
     await documentClient.send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...campaignKeys.notice(campaignId, runId, recipient), type: 'campaign-notice', status: 'claimed', claimedAt: now, expiresAt: expiresAt(now) },
+        Item: {
+          ...campaignKeys.notice(campaignId, runId, recipient),
+          type: 'campaign-notice',
+          status: 'claimed',
+          claimedAt: now,
+          expiresAt: expiresAt(now),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -315,7 +345,13 @@ export async function claimNotice(campaignId: string, runId: string, recipient: 
   }
 }
 
-export async function markNoticeSent(campaignId: string, runId: string, recipient: string, messageId: string, now: string) {
+export async function markNoticeSent(
+  campaignId: string,
+  runId: string,
+  recipient: string,
+  messageId: string,
+  now: string,
+) {
   await documentClient.send(
     new UpdateCommand({
       TableName: tableName(),
@@ -346,7 +382,12 @@ export async function recordDownload(entry: {
   await documentClient.send(
     new PutCommand({
       TableName: tableName(),
-      Item: { ...campaignKeys.download(entry.campaignId, entry.at, entry.requestId), type: 'campaign-download', ...entry, expiresAt: expiresAt(entry.at) },
+      Item: {
+        ...campaignKeys.download(entry.campaignId, entry.at, entry.requestId),
+        type: 'campaign-download',
+        ...entry,
+        expiresAt: expiresAt(entry.at),
+      },
     }),
   );
 }

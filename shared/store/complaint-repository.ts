@@ -40,7 +40,9 @@ const RECORD_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof ComplaintRecord>;
 
 export function complaintFromItem(item: Item): ComplaintRecord {
-  return Object.fromEntries(RECORD_FIELDS.filter((field) => item[field] !== undefined).map((field) => [field, item[field]])) as unknown as ComplaintRecord;
+  return Object.fromEntries(
+    RECORD_FIELDS.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]),
+  ) as unknown as ComplaintRecord;
 }
 
 /** A new complaint, counted in the profile's `openComplaints` in the same transaction. */
@@ -51,7 +53,12 @@ export async function insertComplaint(record: ComplaintRecord): Promise<void> {
     kind: 'complaint',
     id,
     at: openedAt,
-    fields: { ...fields, openedAt, type: 'complaint', ...indexKeys.complaintQueue(record.status, openedAt, id) },
+    fields: {
+      ...fields,
+      openedAt,
+      type: 'complaint',
+      ...indexKeys.complaintQueue(record.status, openedAt, id),
+    },
     profile: { expression: 'ADD openComplaints :one', values: { ':one': 1 } },
   });
 }
@@ -67,7 +74,11 @@ export async function loadComplaint(customerId: string, complaintId: string): Pr
  * two concurrent moves only one wins), with the profile's `openComplaints` change in the same
  * transaction. Mirrors `applyTransition` in shared/domain/complaint.ts.
  */
-export async function moveComplaint(record: ComplaintRecord, change: ComplaintChange, openDelta: number): Promise<void> {
+export async function moveComplaint(
+  record: ComplaintRecord,
+  change: ComplaintChange,
+  openDelta: number,
+): Promise<void> {
   const TableName = tableName();
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = {
@@ -133,7 +144,10 @@ export async function moveComplaint(record: ComplaintRecord, change: ComplaintCh
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') {
-      throw new ConflictError(`the complaint is no longer ${change.from}: someone moved it meanwhile; read it again`, 'to');
+      throw new ConflictError(
+        `the complaint is no longer ${change.from}: someone moved it meanwhile; read it again`,
+        'to',
+      );
     }
     throw new ConflictError('the customer changed concurrently; retry');
   }
@@ -145,7 +159,11 @@ export interface ComplaintPage {
 }
 
 /** One support queue (complaints in `status`), oldest first. */
-export async function listComplaintQueue(status: QueueStatus, limit: number, after?: string): Promise<ComplaintPage> {
+export async function listComplaintQueue(
+  status: QueueStatus,
+  limit: number,
+  after?: string,
+): Promise<ComplaintPage> {
   const listPk = indexKeys.complaintQueuePk(status);
   const start = cursor.decode(after);
   if (start && start.listPk !== listPk) {
@@ -162,5 +180,8 @@ export async function listComplaintQueue(status: QueueStatus, limit: number, aft
       ExclusiveStartKey: start,
     }),
   );
-  return { items: (page.Items ?? []).map(complaintFromItem), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  return {
+    items: (page.Items ?? []).map(complaintFromItem),
+    nextCursor: cursor.encode(page.LastEvaluatedKey),
+  };
 }

@@ -62,12 +62,15 @@ export function openObjectWriter(key: string, options: WriterOptions): ObjectWri
 
   const flush = async () => {
     if (buffered === 0) return;
-    uploadId ??= (await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ...meta }))).UploadId;
+    uploadId ??= (await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ...meta })))
+      .UploadId;
     const PartNumber = parts.length + 1;
     const Body = Buffer.concat(chunks, buffered);
     chunks = [];
     buffered = 0;
-    const result = await client.send(new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber, Body }));
+    const result = await client.send(
+      new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber, Body }),
+    );
     parts.push({ ETag: result.ETag, PartNumber });
     stats.parts = parts.length;
   };
@@ -92,14 +95,20 @@ export function openObjectWriter(key: string, options: WriterOptions): ObjectWri
       }
       await flush();
       await client.send(
-        new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
       );
       return { ...stats };
     },
     async abort() {
       chunks = [];
       buffered = 0;
-      if (uploadId) await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+      if (uploadId)
+        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
     },
   };
 }

@@ -5,7 +5,7 @@
 // one transaction with its counter, so a retry or a re-run can neither lose nor double it.
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
-import type { Campaign, MessagingState, SkipReason } from '../domain/messaging/decision.js';
+import type { Campaign, MessagingState, SkipReason, Suppression, SuppressionReason } from '../domain/messaging/decision.js';
 import type { LedgerRef } from '../domain/messaging/ses-events.js';
 import { type OutcomeCounter, skipCounter, type StatsItem } from '../domain/messaging/stats.js';
 import { ulid } from '../ids.js';
@@ -428,10 +428,12 @@ export async function recordAfterMessage(input: {
 
 // ---- Suppression list ----------------------------------------------------------------------
 
-export type SuppressionReason = 'bounce' | 'complaint' | 'unsubscribe';
-
-export async function isSuppressed(addressHash: string): Promise<boolean> {
-  return (await getItem(messageKeys.suppression(addressHash))) !== undefined;
+/** The suppression list's entry for an address hash, if any. */
+export async function findSuppression(addressHash: string): Promise<Suppression | undefined> {
+  const item = await getItem(messageKeys.suppression(addressHash));
+  if (!item) return undefined;
+  const reasons = item.reasons instanceof Set ? [...(item.reasons as Set<SuppressionReason>)] : [];
+  return { reasons, ...(typeof item.unsubscribedAt === 'string' ? { unsubscribedAt: item.unsubscribedAt } : {}) };
 }
 
 /** Add an address (by hash) to the suppression list; repeating it only adds the reason. */
@@ -440,7 +442,9 @@ export async function suppress(addressHash: string, reason: SuppressionReason, a
     new UpdateCommand({
       TableName: tableName(),
       Key: messageKeys.suppression(addressHash),
-      UpdateExpression: 'SET #type = :type, firstAt = if_not_exists(firstAt, :at), lastAt = :at ADD reasons :reason',
+      UpdateExpression: `SET #type = :type, firstAt = if_not_exists(firstAt, :at), lastAt = :at${
+        reason === 'unsubscribe' ? ', unsubscribedAt = :at' : ''
+      } ADD reasons :reason`,
       ExpressionAttributeNames: { '#type': 'type' },
       ExpressionAttributeValues: { ':type': 'suppression', ':at': at, ':reason': new Set([reason]) },
     }),

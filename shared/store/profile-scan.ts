@@ -33,7 +33,11 @@ async function* segmentPages(segment: number, totalSegments: number, pageSize: n
       }),
     );
     ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
-    yield { segment, items: (page.Items ?? []).map(fromItem), last: !ExclusiveStartKey } satisfies ProfilePage;
+    yield {
+      segment,
+      items: (page.Items ?? []).map(fromItem),
+      last: !ExclusiveStartKey,
+    } satisfies ProfilePage;
   } while (ExclusiveStartKey);
 }
 
@@ -55,7 +59,10 @@ export interface ScanOptions {
 export async function* scanProfilePages(options: ScanOptions): AsyncGenerator<ProfilePage> {
   const queue = [...(options.segments ?? Array.from({ length: options.totalSegments }, (_, index) => index))];
   const concurrency = Math.max(1, options.concurrency ?? queue.length);
-  const running = new Map<number, { iterator: AsyncGenerator<ProfilePage>; next: Promise<IteratorResult<ProfilePage>> }>();
+  const running = new Map<
+    number,
+    { iterator: AsyncGenerator<ProfilePage>; next: Promise<IteratorResult<ProfilePage>> }
+  >();
   const start = () => {
     while (running.size < concurrency && queue.length > 0) {
       const segment = queue.shift() as number;
@@ -87,7 +94,10 @@ export async function* scanProfilePages(options: ScanOptions): AsyncGenerator<Pr
 }
 
 /** All profiles, page by page (a parallel Scan of `totalSegments`). */
-export async function* scanProfiles(totalSegments: number, pageSize?: number): AsyncGenerator<StoredCustomer[]> {
+export async function* scanProfiles(
+  totalSegments: number,
+  pageSize?: number,
+): AsyncGenerator<StoredCustomer[]> {
   for await (const page of scanProfilePages({ totalSegments, pageSize })) {
     if (page.items.length > 0) yield page.items;
   }

@@ -89,7 +89,9 @@ function itemPuts(write: Omit<TimelineWrite, 'profile'>): { key: Key; puts: Tran
     customerId: write.customerId,
     ...(write.expiresAt === undefined ? {} : { expiresAt: write.expiresAt }),
   };
-  const puts: TransactItem[] = [{ Put: { TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+  const puts: TransactItem[] = [
+    { Put: { TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+  ];
   if (write.claim) {
     puts.push({
       Put: {
@@ -141,7 +143,9 @@ export async function appendTimelineItem(write: TimelineWrite): Promise<AppendOu
       throw new ConflictError('the customer changed concurrently; retry');
     }
     if (write.claim && codes[2] === 'ConditionalCheckFailed') {
-      const claim = await getItem(keys.clientClaim(write.customerId, write.claim.scope, write.claim.clientId));
+      const claim = await getItem(
+        keys.clientClaim(write.customerId, write.claim.scope, write.claim.clientId),
+      );
       if (claim) return { created: false, claim: claim as unknown as Claim };
     }
     throw new ConflictError(`a ${write.kind} with id ${write.id} already exists`, 'id');
@@ -174,7 +178,9 @@ export async function appendTimelineItems(
 }
 
 export async function getItem(key: Key): Promise<Item | undefined> {
-  const result = await documentClient.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  const result = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
+  );
   return result.Item;
 }
 

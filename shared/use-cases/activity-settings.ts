@@ -9,7 +9,8 @@ import {
 } from '../domain/activity-settings.js';
 import { settingsSection } from '../settings.js';
 
-export const eventSettings = (): EventSettings => settingsSection('events', eventSettingsSchema, DEFAULT_EVENT_SETTINGS);
+export const eventSettings = (): EventSettings =>
+  settingsSection('events', eventSettingsSchema, DEFAULT_EVENT_SETTINGS);
 
 export const complaintSettings = (): ComplaintSettings =>
   settingsSection('complaints', complaintSettingsSchema, DEFAULT_COMPLAINT_SETTINGS);

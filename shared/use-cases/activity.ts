@@ -22,6 +22,7 @@ import { futureIssue, toUtcIso } from '../domain/instants.js';
 import { type TimelineEntry, type TimelineKind, toTimelineEntry } from '../domain/timeline.js';
 import { fieldIssues } from '../http/problem.js';
 import { ulid } from '../ids.js';
+import { log } from '../log.js';
 import { loadCustomer } from '../store/customer-repository.js';
 import {
   appendTimelineItem,
@@ -61,7 +62,12 @@ interface PreparedEvent {
 }
 
 /** Checks what the schema cannot (the clock) and builds the write. */
-function prepareEvent(customerId: string, input: EventInput, deps: ActivityDeps, prefix: string): PreparedEvent {
+function prepareEvent(
+  customerId: string,
+  input: EventInput,
+  deps: ActivityDeps,
+  prefix: string,
+): PreparedEvent {
   const now = deps.clock.now();
   const settings = deps.settings();
   const at = clientTime(input.occurredAt, now, settings, `${prefix}occurredAt`);
@@ -83,7 +89,9 @@ function prepareEvent(customerId: string, input: EventInput, deps: ActivityDeps,
             clientId: input.eventId,
             fingerprint: print,
             // A retry can come as long as the raw event may still be around.
-            ...(behaviour ? { expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400 } : {}),
+            ...(behaviour
+              ? { expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400 }
+              : {}),
           }
         : undefined,
       profile: countEvents([input.kind]),
@@ -111,7 +119,10 @@ async function commitEvent(event: PreparedEvent): Promise<EventReceipt> {
   if (outcome.created) return event.created;
   const { claim } = outcome;
   if (claim.fingerprint !== event.fingerprint || claim.kind !== event.write.kind) {
-    throw new ConflictError(`eventId ${event.write.id} was already used for a different event`, `${event.prefix}eventId`);
+    throw new ConflictError(
+      `eventId ${event.write.id} was already used for a different event`,
+      `${event.prefix}eventId`,
+    );
   }
   return { ...event.created, kind: claim.kind, at: claim.at, status: 'duplicate' };
 }
@@ -174,16 +185,26 @@ async function recordCustomerEvents(
       outcomes[index] = { index, eventId: input.eventId, customerId, error };
     }
   }
+  const firsts: typeof prepared = [];
+  const oneByOne: typeof prepared = [];
   const seen = new Set<string>();
-  const firsts = prepared.filter(({ event }) => !seen.has(event.write.id) && Boolean(seen.add(event.write.id)));
-  const oneByOne = prepared.filter((entry) => !firsts.includes(entry));
+  for (const entry of prepared) {
+    (seen.has(entry.event.write.id) ? oneByOne : firsts).push(entry);
+    seen.add(entry.event.write.id);
+  }
   for (let start = 0; start < firsts.length; start += MAX_GROUP) {
     const chunk = firsts.slice(start, start + MAX_GROUP);
-    const written = await appendTimelineItems(
-      customerId,
-      chunk.map(({ event }) => event.write),
-      countEvents(chunk.map(({ event }) => event.write.kind)),
-    );
+    let written = false;
+    try {
+      written = await appendTimelineItems(
+        customerId,
+        chunk.map(({ event }) => event.write),
+        countEvents(chunk.map(({ event }) => event.write.kind)),
+      );
+    } catch (error) {
+      // Written one by one below, where each event gets its own error.
+      log.warn('grouped event write failed', { customerId, events: chunk.length, error });
+    }
     if (written) {
       for (const { index, event } of chunk) {
         outcomes[index] = { index, eventId: event.write.id, customerId, receipt: event.created };
@@ -206,7 +227,10 @@ async function recordCustomerEvents(
  * (created, duplicate, or an error naming its field as `events.<i>.<field>`); one bad event
  * never fails the others.
  */
-export async function recordEventBatch(events: unknown[], deps: ActivityDeps = defaults): Promise<BatchOutcome[]> {
+export async function recordEventBatch(
+  events: unknown[],
+  deps: ActivityDeps = defaults,
+): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = [];
   const byCustomer = new Map<string, Array<{ index: number; input: BatchEvent }>>();
   for (const [index, raw] of events.entries()) {
@@ -260,7 +284,9 @@ export async function recordFeedback(
     id,
     at,
     fields,
-    claim: input.feedbackId ? { scope: 'feedback', clientId: input.feedbackId, fingerprint: print } : undefined,
+    claim: input.feedbackId
+      ? { scope: 'feedback', clientId: input.feedbackId, fingerprint: print }
+      : undefined,
     profile: {
       expression: 'ADD #count :one, #sum :score',
       names: { '#count': attributes.count, '#sum': attributes.sum },
@@ -272,7 +298,12 @@ export async function recordFeedback(
   }
   const storedAt = outcome.created ? at : outcome.claim.at;
   // Also on a replay: a crash between the transaction and this update is repaired by the retry.
-  await setLatestOnProfile(customerId, { value: attributes.last, at: attributes.lastAt }, input.score, storedAt);
+  await setLatestOnProfile(
+    customerId,
+    { value: attributes.last, at: attributes.lastAt },
+    input.score,
+    storedAt,
+  );
   if (outcome.created) return { feedback: feedbackView({ ...fields, id, customerId, at }), created: true };
   const stored = await getClaimedItem(customerId, outcome.claim);
   return { feedback: feedbackView(stored ?? { ...fields, id, customerId, at: storedAt }), created: false };

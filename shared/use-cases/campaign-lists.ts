@@ -9,7 +9,6 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { ses } from '../clients/ses.js';
 import { required } from '../config.js';
-import { campaignNotice } from '../domain/campaign-notice.js';
 import {
   BUILTIN_SEGMENTS,
   type BuiltinSegmentId,
@@ -22,10 +21,11 @@ import {
   listRow,
   suggestedAction,
 } from '../domain/campaign.js';
+import { campaignNotice } from '../domain/campaign-notice.js';
 import { commerceSettingsSchema, DEFAULT_COMMERCE } from '../domain/commerce.js';
 import { csvHeader, csvRecord } from '../domain/csv.js';
 import { NotFoundError } from '../domain/errors.js';
-import { segmentFacts, type StoredProfile } from '../domain/segment-facts.js';
+import { type StoredProfile, segmentFacts } from '../domain/segment-facts.js';
 import { compileRule, type Predicate } from '../domain/segment-rules.js';
 import { localDay } from '../domain/time.js';
 import { log } from '../log.js';
@@ -105,7 +105,9 @@ export async function writeLists(
         for (const [index, target] of targets.entries()) {
           if (!listable(profile, facts, target.campaign.channel) || !target.predicate(facts)) continue;
           const action = suggestedAction(target.campaign, facts);
-          await (writers[index] as ObjectWriter).write(csvRecord(listRow(profile, facts, action, options.timeZone)));
+          await (writers[index] as ObjectWriter).write(
+            csvRecord(listRow(profile, facts, action, options.timeZone)),
+          );
           (tallies[index] as ListTally).add(facts);
         }
       }
@@ -152,7 +154,10 @@ export const sesMailer: Mailer = {
         Content: {
           Simple: {
             Subject: { Data: message.subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: message.text, Charset: 'UTF-8' }, Html: { Data: message.html, Charset: 'UTF-8' } },
+            Body: {
+              Text: { Data: message.text, Charset: 'UTF-8' },
+              Html: { Data: message.html, Charset: 'UTF-8' },
+            },
             ...(message.attachment
               ? {
                   Attachments: [
@@ -229,7 +234,8 @@ async function targetOf(campaign: CampaignRecord, asOf: string): Promise<ListTar
     const definition = await loadDefinition(campaign.segment.definitionId as string);
     return { ...base, predicate: compileRule(definition.rule), segmentLabel: definition.name };
   } catch (error) {
-    if (error instanceof NotFoundError) return { error: `segment definition ${campaign.segment.definitionId} no longer exists` };
+    if (error instanceof NotFoundError)
+      return { error: `segment definition ${campaign.segment.definitionId} no longer exists` };
     throw error;
   }
 }
@@ -259,7 +265,10 @@ async function notify(written: WrittenList, run: CampaignRun, deps: GenerateDeps
     const claim = await claimNotice(campaign.id, run.runId, recipient, deps.clock.now().toISOString());
     if (claim === 'already-sent') sent++;
     if (claim === 'outcome-unknown') {
-      log.warn('campaign notice outcome unknown, presumed sent', { campaignId: campaign.id, runId: run.runId });
+      log.warn('campaign notice outcome unknown, presumed sent', {
+        campaignId: campaign.id,
+        runId: run.runId,
+      });
     }
     if (claim !== 'claimed') continue;
     let messageId: string;
@@ -267,7 +276,9 @@ async function notify(written: WrittenList, run: CampaignRun, deps: GenerateDeps
       messageId = await deps.mailer.send({
         to: recipient,
         ...notice,
-        ...(attach && body ? { attachment: { fileName, content: body, contentType: 'text/csv; charset=utf-8' } } : {}),
+        ...(attach && body
+          ? { attachment: { fileName, content: body, contentType: 'text/csv; charset=utf-8' } }
+          : {}),
       });
     } catch (error) {
       // SES said no: nothing was sent, so the claim goes and a retry sends the notice.
@@ -281,7 +292,11 @@ async function notify(written: WrittenList, run: CampaignRun, deps: GenerateDeps
   return sent;
 }
 
-async function recordWritten(written: WrittenList, input: GenerateInput, deps: GenerateDeps): Promise<CampaignOutcome> {
+async function recordWritten(
+  written: WrittenList,
+  input: GenerateInput,
+  deps: GenerateDeps,
+): Promise<CampaignOutcome> {
   const { campaign, objectKey, fileName } = written.target;
   const previous = await previousRun(campaign.id, input.asOf);
   const generatedAt = deps.clock.now().toISOString();
@@ -300,7 +315,12 @@ async function recordWritten(written: WrittenList, input: GenerateInput, deps: G
     ...(previous?.summary ? { previousSize: previous.summary.size } : {}),
   };
   await putRun(run);
-  await setLastRun(campaign.id, { runId: run.runId, asOf: run.asOf, size: written.summary.size, generatedAt });
+  await setLastRun(campaign.id, {
+    runId: run.runId,
+    asOf: run.asOf,
+    size: written.summary.size,
+    generatedAt,
+  });
   const noticesSent = await notify(written, run, deps);
   log.info('campaign list generated', {
     campaignId: campaign.id,
@@ -360,4 +380,5 @@ export async function generateCampaignLists(
 }
 
 /** Today in the business's time zone: the default list date of the job. */
-export const todayAsOf = (clock: Clock = systemClock, timeZone = businessTimeZone()) => localDay(clock.now(), timeZone);
+export const todayAsOf = (clock: Clock = systemClock, timeZone = businessTimeZone()) =>
+  localDay(clock.now(), timeZone);

@@ -4,7 +4,9 @@ import { settingsSection } from '../settings.js';
 import { MIN_PART_BYTES } from '../store/list-objects.js';
 
 const whole = (min: number, max: number) =>
-  z.int('must be a whole number').check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`));
+  z
+    .int('must be a whole number')
+    .check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`));
 
 export const campaignSettingsSchema = z.strictObject({
   /** Parallel Scan segments when the lists are generated. */

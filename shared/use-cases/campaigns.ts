@@ -27,7 +27,10 @@ async function assertSegmentExists(input: CampaignInput): Promise<void> {
   }
 }
 
-export async function createCampaign(input: CampaignInput, clock: Clock = systemClock): Promise<CampaignRecord> {
+export async function createCampaign(
+  input: CampaignInput,
+  clock: Clock = systemClock,
+): Promise<CampaignRecord> {
   await assertSegmentExists(input);
   const now = clock.now();
   const record: CampaignRecord = {
@@ -72,7 +75,11 @@ export async function deleteCampaign(id: string): Promise<void> {
   await deleteStoredCampaign(id);
 }
 
-export async function listRuns(campaignId: string, limit: number, after?: string): Promise<Page<CampaignRun>> {
+export async function listRuns(
+  campaignId: string,
+  limit: number,
+  after?: string,
+): Promise<Page<CampaignRun>> {
   await loadCampaign(campaignId);
   return listStoredRuns(campaignId, limit, after);
 }
@@ -111,6 +118,11 @@ export async function downloadRun(
     requestId: caller.requestId,
     rows: run.summary?.size ?? 0,
   });
-  log.info('campaign list downloaded', { campaignId, runId, subject: caller.subject, rows: run.summary?.size ?? 0 });
+  log.info('campaign list downloaded', {
+    campaignId,
+    runId,
+    subject: caller.subject,
+    rows: run.summary?.size ?? 0,
+  });
   return url;
 }

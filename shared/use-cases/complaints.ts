@@ -30,12 +30,21 @@ const newComplaintId = (openedAt: string) => `cmp_${ulid(new Date(openedAt).getT
  * Open a complaint (status `open`), counted in the customer's `openComplaints` in the same
  * transaction. Retries are made safe by the Idempotency-Key middleware of the HTTP chain.
  */
-export async function openComplaint(customerId: string, input: ComplaintInput, clock: Clock = systemClock): Promise<ComplaintView> {
+export async function openComplaint(
+  customerId: string,
+  input: ComplaintInput,
+  clock: Clock = systemClock,
+): Promise<ComplaintView> {
   const now = clock.now();
   const openedAt = input.openedAt ? toUtcIso(input.openedAt) : now.toISOString();
   const issue = futureIssue(openedAt, now, eventSettings().clockSkewSeconds, 'openedAt');
   if (issue) throw new ValidationError([issue]);
-  const record = newComplaint(input, { id: newComplaintId(openedAt), customerId }, openedAt, now.toISOString());
+  const record = newComplaint(
+    input,
+    { id: newComplaintId(openedAt), customerId },
+    openedAt,
+    now.toISOString(),
+  );
   await insertComplaint(record);
   return complaintView(record);
 }

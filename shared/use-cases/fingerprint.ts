@@ -14,4 +14,5 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export const fingerprint = (value: unknown): string => createHash('sha256').update(stableJson(value)).digest('base64url');
+export const fingerprint = (value: unknown): string =>
+  createHash('sha256').update(stableJson(value)).digest('base64url');

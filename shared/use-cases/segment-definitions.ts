@@ -1,11 +1,12 @@
 // Saved segments: create, read, replace, delete, list, and preview (how many customers a rule
 // selects today, with a sample).
+
+import { fullName } from '../domain/campaign.js';
 import { ConflictError } from '../domain/errors.js';
-import { segmentFacts } from '../domain/segment-facts.js';
 import type { SegmentDefinitionInput, SegmentDefinitionRecord } from '../domain/segment-definition.js';
+import { segmentFacts } from '../domain/segment-facts.js';
 import { compileRule, type SegmentFacts, type SegmentRule } from '../domain/segment-rules.js';
 import { localDay } from '../domain/time.js';
-import { fullName } from '../domain/campaign.js';
 import { ulid } from '../ids.js';
 import { businessTimeZone } from '../settings.js';
 import {
@@ -21,7 +22,10 @@ import { type ProfilePage, type ScanOptions, scanProfilePages } from '../store/p
 import { campaignSettings } from './campaign-settings.js';
 import { type Clock, systemClock } from './customer-profiles.js';
 
-export async function createDefinition(input: SegmentDefinitionInput, clock: Clock = systemClock): Promise<SegmentDefinitionRecord> {
+export async function createDefinition(
+  input: SegmentDefinitionInput,
+  clock: Clock = systemClock,
+): Promise<SegmentDefinitionRecord> {
   const now = clock.now();
   const record: SegmentDefinitionRecord = {
     id: `seg_${ulid(now.getTime())}`,
@@ -51,7 +55,10 @@ export async function replaceDefinition(
   const current = await loadDefinition(id, true);
   const version = expectedVersion ?? current.version;
   const updatedAt = clock.now().toISOString();
-  await replaceStoredDefinition({ id, name: input.name, description: input.description, rule: input.rule, updatedAt }, version);
+  await replaceStoredDefinition(
+    { id, name: input.name, description: input.description, rule: input.rule, updatedAt },
+    version,
+  );
   return {
     id,
     version: version + 1,
@@ -193,7 +200,10 @@ export async function previewRule(rule: SegmentRule, options: PreviewOptions): P
 }
 
 /** Preview a saved definition as of today (business-local). */
-export async function previewDefinition(id: string, clock: Clock = systemClock): Promise<Preview & { definitionId: string }> {
+export async function previewDefinition(
+  id: string,
+  clock: Clock = systemClock,
+): Promise<Preview & { definitionId: string }> {
   const definition = await loadDefinition(id);
   const settings = campaignSettings();
   const timeZone = businessTimeZone();

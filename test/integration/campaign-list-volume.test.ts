@@ -101,9 +101,18 @@ describe('a list of 100,000 rows', () => {
 
     const started = Date.now();
     const [all, half] = await writeLists(
-      [target('all', { field: 'tags', contains: 'all' }), target('half', { field: 'rfmSegment', eq: 'champions' })],
+      [
+        target('all', { field: 'tags', contains: 'all' }),
+        target('half', { field: 'rfmSegment', eq: 'champions' }),
+      ],
       source(),
-      { asOf: AS_OF, timeZone: 'Asia/Shanghai', openWriter: instrumented, partBytes: MIN_PART_BYTES, keepBodyBytes: 1024 },
+      {
+        asOf: AS_OF,
+        timeZone: 'Asia/Shanghai',
+        openWriter: instrumented,
+        partBytes: MIN_PART_BYTES,
+        keepBodyBytes: 1024,
+      },
     );
     const elapsed = Date.now() - started;
 
@@ -113,13 +122,18 @@ describe('a list of 100,000 rows', () => {
     // A multipart upload of several parts, never more than one part (plus one row) held.
     expect(all?.object.parts).toBeGreaterThanOrEqual(3);
     const longestRow = 400;
-    for (const writer of writers) expect(writer.stats.maxBufferedBytes).toBeLessThan(MIN_PART_BYTES + longestRow);
+    for (const writer of writers)
+      expect(writer.stats.maxBufferedBytes).toBeLessThan(MIN_PART_BYTES + longestRow);
     expect(all?.object.body).toBeUndefined();
     // The source never ran ahead of the writer by more than the page it just handed over.
     expect(maxLead).toBeLessThanOrEqual(PAGE);
 
-    const object = await s3().send(new GetObjectCommand({ Bucket: stack.env.BUCKET_NAME, Key: all?.target.objectKey }));
-    const text = Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    const object = await s3().send(
+      new GetObjectCommand({ Bucket: stack.env.BUCKET_NAME, Key: all?.target.objectKey }),
+    );
+    const text = Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
     expect(text.length).toBe(all?.object.bytes);
     expect([...text.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const [header, ...rows] = parseCsv(text.toString('utf8'));
@@ -132,7 +146,11 @@ describe('a list of 100,000 rows', () => {
       expect(row[4]).toBe(expectedRegion(i));
       expect(row[9]).toBe(`${i % 10}.00`);
     }
-    expect(rows.map((row) => row[0])).toEqual(Array.from({ length: ROWS }, (_, i) => `cus_${String(i).padStart(26, '0')}`));
-    console.info(`100,000-row list written in ${elapsed} ms (${all?.object.parts} parts, ${all?.object.bytes} bytes)`);
+    expect(rows.map((row) => row[0])).toEqual(
+      Array.from({ length: ROWS }, (_, i) => `cus_${String(i).padStart(26, '0')}`),
+    );
+    console.info(
+      `100,000-row list written in ${elapsed} ms (${all?.object.parts} parts, ${all?.object.bytes} bytes)`,
+    );
   }, 120_000);
 });

@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIST_COLUMNS } from '../../shared/domain/campaign.js';
 import { parseCsv } from '../unit/csv-reader.js';
-import { api, busIdle, putEvent, runJob, stack, unique, uniquePhone, useStackEnvironment } from './support.js';
+import {
+  api,
+  busIdle,
+  putEvent,
+  runJob,
+  stack,
+  unique,
+  uniquePhone,
+  useStackEnvironment,
+} from './support.js';
 
 useStackEnvironment();
 const { documentClient } = await import('../../shared/clients/dynamodb.js');
@@ -35,7 +44,8 @@ async function seedScores(customerId: string, scores: SeededScores, lastOrderAt:
     new UpdateCommand({
       TableName: stack.env.TABLE_NAME,
       Key: keys.customer(customerId),
-      UpdateExpression: 'SET scores = :scores, lastOrderAt = :last, totalSpend = :spend, orderCount = :orders',
+      UpdateExpression:
+        'SET scores = :scores, lastOrderAt = :last, totalSpend = :spend, orderCount = :orders',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: {
         ':scores': {
@@ -72,18 +82,26 @@ interface SesEmail {
 
 async function noticesFor(asOf: string): Promise<SesEmail[]> {
   const store = (await (await fetch(`${stack.urls.ses}/store`)).json()) as { emails: SesEmail[] };
-  return store.emails.filter((email) => email.destination.to.some((to) => to.includes(MARKETER)) && email.subject.includes(asOf));
+  return store.emails.filter(
+    (email) => email.destination.to.some((to) => to.includes(MARKETER)) && email.subject.includes(asOf),
+  );
 }
 
 /** Follow the download redirect like a browser would, and return the file's bytes. */
-async function download(campaignId: string, runId: string): Promise<{ bytes: Buffer; disposition: string | null }> {
+async function download(
+  campaignId: string,
+  runId: string,
+): Promise<{ bytes: Buffer; disposition: string | null }> {
   const redirect = await api('GET', `/campaigns/${campaignId}/runs/${runId}/download`, { role: 'marketer' });
   expect(redirect.status, JSON.stringify(redirect.body)).toBe(302);
   const location = redirect.headers.get('location') as string;
   expect(location).toMatch(/X-Amz-Signature=/);
   const file = await fetch(location);
   expect(file.status).toBe(200);
-  return { bytes: Buffer.from(await file.arrayBuffer()), disposition: file.headers.get('content-disposition') };
+  return {
+    bytes: Buffer.from(await file.arrayBuffer()),
+    disposition: file.headers.get('content-disposition'),
+  };
 }
 
 function rowsById(bytes: Buffer): Map<string, Record<string, string>> {
@@ -97,10 +115,10 @@ function rowsById(bytes: Buffer): Map<string, Record<string, string>> {
   );
 }
 
-const ids: Record<string, string> = {};
-let definitionId: string;
-let emailCampaign: string;
-let smsCampaign: string;
+const ids = { ana: '', bo: '', chen: '', dee: '', eli: '', fay: '' };
+let definitionId = '';
+let emailCampaign = '';
+let smsCampaign = '';
 
 beforeAll(async () => {
   ids.ana = await createCustomer({
@@ -121,17 +139,39 @@ beforeAll(async () => {
     name: { display: 'Chen' },
     consent: { email: { granted: false, source: 'unsubscribe-link' } },
   });
-  ids.dee = await createCustomer({ phone: uniquePhone(), name: { display: 'Dee' }, consent: { sms: granted } });
-  ids.eli = await createCustomer({ email: `${unique('eli')}@example.com`, name: { display: 'Eli' }, consent: { email: granted } });
-  ids.fay = await createCustomer({ email: `${unique('fay')}@example.com`, name: { display: 'Fay' }, consent: { email: granted } });
+  ids.dee = await createCustomer({
+    phone: uniquePhone(),
+    name: { display: 'Dee' },
+    consent: { sms: granted },
+  });
+  ids.eli = await createCustomer({
+    email: `${unique('eli')}@example.com`,
+    name: { display: 'Eli' },
+    consent: { email: granted },
+  });
+  ids.fay = await createCustomer({
+    email: `${unique('fay')}@example.com`,
+    name: { display: 'Fay' },
+    consent: { email: granted },
+  });
 
   const champion = { segment: 'champions', stage: 'loyal', tier: 'high' };
   await seedScores(ids.ana, { ...champion, pAlive: 0.9, clv: 820.5 }, '2098-03-01T04:00:00.000Z', 1500);
-  await seedScores(ids.bo, { segment: 'at_risk', stage: 'at_risk', tier: 'medium', pAlive: 0.25, clv: 140 }, '2097-11-20T04:00:00.000Z', 640);
+  await seedScores(
+    ids.bo,
+    { segment: 'at_risk', stage: 'at_risk', tier: 'medium', pAlive: 0.25, clv: 140 },
+    '2097-11-20T04:00:00.000Z',
+    640,
+  );
   await seedScores(ids.chen, { ...champion, pAlive: 0.95, clv: 999 }, '2098-03-02T04:00:00.000Z', 2000);
   await seedScores(ids.dee, { ...champion, pAlive: 0.8, clv: 300 }, '2098-03-03T04:00:00.000Z', 900);
   await seedScores(ids.eli, { ...champion, pAlive: 0.85, clv: 500 }, '2098-03-04T04:00:00.000Z', 1000);
-  await seedScores(ids.fay, { segment: 'new_customers', stage: 'new', tier: 'low', pAlive: 0.6, clv: 40 }, '2098-03-05T04:00:00.000Z', 45);
+  await seedScores(
+    ids.fay,
+    { segment: 'new_customers', stage: 'new', tier: 'low', pAlive: 0.6, clv: 40 },
+    '2098-03-05T04:00:00.000Z',
+    45,
+  );
 
   // Eli asks to be erased before the lists are made.
   expect((await api('DELETE', `/customers/${ids.eli}`)).status).toBe(204);
@@ -139,12 +179,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Later nightly runs of other test files would otherwise keep generating these campaigns' lists.
-  for (const id of [emailCampaign, smsCampaign]) if (id) await api('DELETE', `/campaigns/${id}`, { role: 'marketer' });
+  for (const id of [emailCampaign, smsCampaign])
+    if (id) await api('DELETE', `/campaigns/${id}`, { role: 'marketer' });
 });
 
 describe('saved segments', () => {
   const rule = {
-    and: [{ field: 'tags', contains: TAG }, { field: 'rfmSegment', in: ['champions', 'at_risk'] }],
+    and: [
+      { field: 'tags', contains: TAG },
+      { field: 'rfmSegment', in: ['champions', 'at_risk'] },
+    ],
   };
 
   it('are created, read, replaced with If-Match and previewed by marketers', async () => {
@@ -179,14 +223,30 @@ describe('saved segments', () => {
     // ana, bo, chen and dee hold the tag with a matching segment; eli is erased, fay is new.
     const preview = await api('POST', `/segments/definitions/${definitionId}/preview`, { role: 'marketer' });
     expect(preview.status, JSON.stringify(preview.body)).toBe(200);
-    expect(preview.body).toMatchObject({ definitionId, count: 4, exact: true, reachable: { email: 2, sms: 1, push: 0 } });
-    expect(preview.body.sample.map((s: { id: string }) => s.id).sort()).toEqual([ids.ana, ids.bo, ids.chen, ids.dee].sort());
+    expect(preview.body).toMatchObject({
+      definitionId,
+      count: 4,
+      exact: true,
+      reachable: { email: 2, sms: 1, push: 0 },
+    });
+    expect(preview.body.sample.map((s: { id: string }) => s.id).sort()).toEqual(
+      [ids.ana, ids.bo, ids.chen, ids.dee].sort(),
+    );
   });
 
   it('refuses a bad rule naming the offending place', async () => {
     const bad = await api('POST', '/segments/definitions', {
       role: 'marketer',
-      body: { name: 'bad', rule: { and: [{ field: 'clv', gte: 100 }, { field: 'tags', gte: 3 }, { field: 'lifecycle', in: ['at-risk'] }] } },
+      body: {
+        name: 'bad',
+        rule: {
+          and: [
+            { field: 'clv', gte: 100 },
+            { field: 'tags', gte: 3 },
+            { field: 'lifecycle', in: ['at-risk'] },
+          ],
+        },
+      },
     });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
@@ -196,8 +256,12 @@ describe('saved segments', () => {
 
   it('are for marketers and admins only', async () => {
     expect((await api('GET', `/segments/definitions/${definitionId}`, { role: 'support' })).status).toBe(403);
-    expect((await api('POST', `/segments/definitions/${definitionId}/preview`, { role: null })).status).toBe(401);
-    expect((await api('GET', '/segments/definitions/seg_01HZX0000000000000000000AA', { role: 'marketer' })).status).toBe(404);
+    expect((await api('POST', `/segments/definitions/${definitionId}/preview`, { role: null })).status).toBe(
+      401,
+    );
+    expect(
+      (await api('GET', '/segments/definitions/seg_01HZX0000000000000000000AA', { role: 'marketer' })).status,
+    ).toBe(404);
   });
 });
 
@@ -205,7 +269,12 @@ describe('campaign lists', () => {
   it('refuse a campaign on a segment that does not exist', async () => {
     const response = await api('POST', '/campaigns', {
       role: 'marketer',
-      body: { name: 'x', segment: { definitionId: 'seg_01HZX0000000000000000000AA' }, channel: 'email', recipients: [MARKETER] },
+      body: {
+        name: 'x',
+        segment: { definitionId: 'seg_01HZX0000000000000000000AA' },
+        channel: 'email',
+        recipients: [MARKETER],
+      },
     });
     expect(response.status).toBe(400);
     expect(response.body.errors[0].field).toBe('segment.definitionId');
@@ -226,7 +295,12 @@ describe('campaign lists', () => {
     emailCampaign = created.body.id;
     const sms = await api('POST', '/campaigns', {
       role: 'marketer',
-      body: { name: 'SMS VIPs', segment: { builtin: 'vip_champions' }, channel: 'sms', recipients: [MARKETER] },
+      body: {
+        name: 'SMS VIPs',
+        segment: { builtin: 'vip_champions' },
+        channel: 'sms',
+        recipients: [MARKETER],
+      },
     });
     expect(sms.status).toBe(201);
     smsCampaign = sms.body.id;
@@ -246,7 +320,10 @@ describe('campaign lists', () => {
         size: 2,
         spendTotal: 2140,
         clvTotal: 960.5,
-        bySegment: { champions: { count: 1, spend: 1500, clv: 820.5 }, at_risk: { count: 1, spend: 640, clv: 140 } },
+        bySegment: {
+          champions: { count: 1, spend: 1500, clv: 820.5 },
+          at_risk: { count: 1, spend: 640, clv: 140 },
+        },
       },
     });
 
@@ -296,10 +373,16 @@ describe('campaign lists', () => {
   });
 
   it('support cannot download lists, nor see campaigns', async () => {
-    expect((await api('GET', `/campaigns/${emailCampaign}/runs/${AS_OF}/download`, { role: 'support' })).status).toBe(403);
+    expect(
+      (await api('GET', `/campaigns/${emailCampaign}/runs/${AS_OF}/download`, { role: 'support' })).status,
+    ).toBe(403);
     expect((await api('GET', '/campaigns', { role: 'support' })).status).toBe(403);
-    expect((await api('GET', `/campaigns/${emailCampaign}/runs/${AS_OF}/download`, { role: null })).status).toBe(401);
-    expect((await api('GET', `/campaigns/${emailCampaign}/runs/2001-01-01/download`, { role: 'marketer' })).status).toBe(404);
+    expect(
+      (await api('GET', `/campaigns/${emailCampaign}/runs/${AS_OF}/download`, { role: null })).status,
+    ).toBe(401);
+    expect(
+      (await api('GET', `/campaigns/${emailCampaign}/runs/2001-01-01/download`, { role: 'marketer' })).status,
+    ).toBe(404);
   });
 
   it('a re-run of the same day replaces the run and mails nobody twice', async () => {
@@ -339,7 +422,11 @@ describe('campaign lists', () => {
     await busIdle();
     const run = await api('GET', `/campaigns/${emailCampaign}/runs/${EVENT_DAY}`, { role: 'marketer' });
     expect(run.status).toBe(200);
-    expect(run.body).toMatchObject({ trigger: 'analytics', analyticsRunId: 'run-from-test', status: 'completed' });
+    expect(run.body).toMatchObject({
+      trigger: 'analytics',
+      analyticsRunId: 'run-from-test',
+      status: 'completed',
+    });
   });
 
   it('a saved segment a campaign uses cannot be deleted', async () => {

@@ -19,7 +19,10 @@ const complaint = (overrides: Record<string, unknown> = {}) => ({
 });
 
 async function open(customerId: string, overrides: Record<string, unknown> = {}) {
-  const created = await api('POST', `/customers/${customerId}/complaints`, { body: complaint(overrides), role: 'support' });
+  const created = await api('POST', `/customers/${customerId}/complaints`, {
+    body: complaint(overrides),
+    role: 'support',
+  });
   expect(created.status).toBe(201);
   return created.body;
 }
@@ -37,9 +40,13 @@ async function queue(status: string, limit = 2) {
   const items: Array<{ id: string; openedAt: string; status: string; ageSeconds: number }> = [];
   let cursor: string | undefined;
   do {
-    const page = await api('GET', `/complaints?status=${status}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, {
-      role: 'support',
-    });
+    const page = await api(
+      'GET',
+      `/complaints?status=${status}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      {
+        role: 'support',
+      },
+    );
     expect(page.status).toBe(200);
     expect(page.body.items.length).toBeLessThanOrEqual(limit);
     items.push(...page.body.items);
@@ -53,7 +60,13 @@ describe('complaint lifecycle', () => {
     const id = await newCustomer();
     const before = Date.now();
     const ticket = await open(id);
-    expect(ticket).toMatchObject({ customerId: id, status: 'open', category: 'delivery', severity: 'high', reopenCount: 0 });
+    expect(ticket).toMatchObject({
+      customerId: id,
+      status: 'open',
+      category: 'delivery',
+      severity: 'high',
+      reopenCount: 0,
+    });
     expect(ticket.id).toMatch(/^cmp_/);
     expect(await openComplaints(id)).toBe(1);
 
@@ -76,12 +89,13 @@ describe('complaint lifecycle', () => {
 
     const closed = await move(id, ticket.id, 'closed');
     expect(closed.body).toMatchObject({ status: 'closed', firstResponseAt: working.body.firstResponseAt });
-    expect(closed.body.history.map((change: { from: string; to: string }) => `${change.from}>${change.to}`)).toEqual([
-      'open>in_progress',
-      'in_progress>resolved',
-      'resolved>closed',
-    ]);
-    expect(closed.body.history[0]).toMatchObject({ note: 'called the customer back', by: expect.any(String) });
+    expect(
+      closed.body.history.map((change: { from: string; to: string }) => `${change.from}>${change.to}`),
+    ).toEqual(['open>in_progress', 'in_progress>resolved', 'resolved>closed']);
+    expect(closed.body.history[0]).toMatchObject({
+      note: 'called the customer back',
+      by: expect.any(String),
+    });
 
     // What the API says after the moves is what is stored.
     const read = await api('GET', `/customers/${id}/complaints/${ticket.id}`, { role: 'support' });
@@ -129,8 +143,16 @@ describe('complaint lifecycle', () => {
   it('opens a complaint once per Idempotency-Key (the HTTP chain replays the first answer)', async () => {
     const id = await newCustomer();
     const headers = { 'idempotency-key': unique('ticket') };
-    const first = await api('POST', `/customers/${id}/complaints`, { body: complaint(), headers, role: 'support' });
-    const retry = await api('POST', `/customers/${id}/complaints`, { body: complaint(), headers, role: 'support' });
+    const first = await api('POST', `/customers/${id}/complaints`, {
+      body: complaint(),
+      headers,
+      role: 'support',
+    });
+    const retry = await api('POST', `/customers/${id}/complaints`, {
+      body: complaint(),
+      headers,
+      role: 'support',
+    });
     expect([first.status, retry.status]).toEqual([201, 201]);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body.id).toBe(first.body.id);
@@ -169,7 +191,9 @@ describe('complaint lifecycle', () => {
       role: 'support',
     });
     expect(unknownCustomer.status).toBe(404);
-    const unknownComplaint = await api('GET', `/customers/${id}/complaints/cmp_01J00000000000000000000000`, { role: 'support' });
+    const unknownComplaint = await api('GET', `/customers/${id}/complaints/cmp_01J00000000000000000000000`, {
+      role: 'support',
+    });
     expect(unknownComplaint.status).toBe(404);
     const badId = await api('GET', `/customers/${id}/complaints/nope`, { role: 'support' });
     expect(badId.body.errors[0].field).toBe('path.complaintId');

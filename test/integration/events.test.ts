@@ -35,10 +35,22 @@ const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_0
 describe('recording one event', () => {
   it('counts a retried event once, and refuses the same eventId for a different event', async () => {
     const id = await newCustomer();
-    const review = { eventId: unique('rv'), kind: 'review', sku: 'TEA-1', rating: 4, text: 'Lovely tea', channel: 'web' };
+    const review = {
+      eventId: unique('rv'),
+      kind: 'review',
+      sku: 'TEA-1',
+      rating: 4,
+      text: 'Lovely tea',
+      channel: 'web',
+    };
     const first = await api('POST', `/customers/${id}/events`, { body: review, role: 'ingest' });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ eventId: review.eventId, customerId: id, kind: 'review', status: 'created' });
+    expect(first.body).toMatchObject({
+      eventId: review.eventId,
+      customerId: id,
+      kind: 'review',
+      status: 'created',
+    });
 
     const retry = await api('POST', `/customers/${id}/events`, { body: review, role: 'ingest' });
     expect(retry.status).toBe(200);
@@ -51,7 +63,10 @@ describe('recording one event', () => {
     );
     expect(racing.map((response) => response.status).sort()).toEqual([200, 200, 200, 200, 201]);
 
-    const reused = await api('POST', `/customers/${id}/events`, { body: { ...review, rating: 1 }, role: 'ingest' });
+    const reused = await api('POST', `/customers/${id}/events`, {
+      body: { ...review, rating: 1 },
+      role: 'ingest',
+    });
     expect(reused.status).toBe(409);
     expect(reused.body.errors).toEqual([{ field: 'eventId', message: expect.any(String) }]);
 
@@ -71,7 +86,9 @@ describe('recording one event', () => {
   });
 
   it('answers 404 for an unknown customer and 410 for an erased one, storing nothing', async () => {
-    const unknown = await api('POST', `/customers/${UNKNOWN}/events`, { body: { kind: 'click', target: 'x' } });
+    const unknown = await api('POST', `/customers/${UNKNOWN}/events`, {
+      body: { kind: 'click', target: 'x' },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toContain('application/problem+json');
     expect(await storedItems(UNKNOWN)).toEqual([]);
@@ -103,10 +120,17 @@ describe('recording one event', () => {
       body: { kind: 'review', sku: 'S', rating: 6, text: 'x'.repeat(2001), mood: 'happy' },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['mood', 'rating', 'text']);
+    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual([
+      'mood',
+      'rating',
+      'text',
+    ]);
     const unknownKind = await api('POST', `/customers/${id}/events`, { body: { kind: 'teleport' } });
     expect(unknownKind.status).toBe(400);
-    expect(unknownKind.body.errors[0]).toEqual({ field: 'kind', message: expect.stringContaining('page_view') });
+    expect(unknownKind.body.errors[0]).toEqual({
+      field: 'kind',
+      message: expect.stringContaining('page_view'),
+    });
     const badPath = await api('POST', '/customers/nope/events', { body: { kind: 'click', target: 'x' } });
     expect(badPath.body.errors[0].field).toBe('path.id');
     expect(await eventCounts(id)).toEqual({});
@@ -126,8 +150,12 @@ describe('retention', () => {
   it('stamps raw behaviour events with a TTL 90 days after they occurred, and keeps social events', async () => {
     const id = await newCustomer();
     const occurredAt = '2024-05-01T10:00:00+08:00';
-    await api('POST', `/customers/${id}/events`, { body: { kind: 'page_view', url: 'https://shop.example/', occurredAt } });
-    await api('POST', `/customers/${id}/events`, { body: { kind: 'comment', text: 'Where is my parcel?', occurredAt } });
+    await api('POST', `/customers/${id}/events`, {
+      body: { kind: 'page_view', url: 'https://shop.example/', occurredAt },
+    });
+    await api('POST', `/customers/${id}/events`, {
+      body: { kind: 'comment', text: 'Where is my parcel?', occurredAt },
+    });
     const items = await storedItems(id);
     const byKind = Object.fromEntries(items.map((item) => [item.kind, item]));
     // 2024-05-01T02:00:00Z + 90 days, in epoch seconds.
@@ -142,7 +170,9 @@ describe('retention', () => {
     expect((await api('POST', `/customers/${id}/events`, { body: view })).status).toBe(201);
     // DynamoDB Local keeps expired items; delete the raw event as the TTL sweeper would.
     const [raw] = await storedItems(id);
-    await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: { pk: raw?.pk, sk: raw?.sk } }));
+    await documentClient.send(
+      new DeleteCommand({ TableName: tableName(), Key: { pk: raw?.pk, sk: raw?.sk } }),
+    );
     expect(await storedItems(id)).toEqual([]);
     expect(await eventCounts(id)).toEqual({ product_view: 1 });
     const late = await api('POST', `/customers/${id}/events`, { body: view });
@@ -155,7 +185,11 @@ describe('retention', () => {
     const id = await newCustomer();
     const settings = () => ({ retentionDays: 7, clockSkewSeconds: 300 });
     const clock = { now: () => new Date('2024-06-01T00:00:00Z') };
-    await recordEvent(id, { kind: 'click', target: 'x', occurredAt: '2024-05-31T00:00:00Z' }, { clock, settings });
+    await recordEvent(
+      id,
+      { kind: 'click', target: 'x', occurredAt: '2024-05-31T00:00:00Z' },
+      { clock, settings },
+    );
     const [item] = await storedItems(id);
     expect(item?.expiresAt).toBe(Date.UTC(2024, 4, 31) / 1000 + 7 * 86_400);
   });

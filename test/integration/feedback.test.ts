@@ -12,8 +12,15 @@ async function newCustomer(): Promise<string> {
 describe('survey answers', () => {
   it('keeps NPS and CSAT counts and sums on the profile, and the latest NPS by answer time', async () => {
     const id = await newCustomer();
-    const post = (body: Record<string, unknown>) => api('POST', `/customers/${id}/feedback`, { body, role: 'support' });
-    const recent = await post({ type: 'nps', score: 3, channel: 'email', answeredAt: '2024-04-10T09:00:00Z', comment: 'slow' });
+    const post = (body: Record<string, unknown>) =>
+      api('POST', `/customers/${id}/feedback`, { body, role: 'support' });
+    const recent = await post({
+      type: 'nps',
+      score: 3,
+      channel: 'email',
+      answeredAt: '2024-04-10T09:00:00Z',
+      comment: 'slow',
+    });
     expect(recent.status).toBe(201);
     expect(recent.body).toMatchObject({
       customerId: id,
@@ -25,7 +32,9 @@ describe('survey answers', () => {
       at: '2024-04-10T09:00:00.000Z',
     });
     // An older answer that arrives late is counted but does not become the latest.
-    expect((await post({ type: 'nps', score: 10, channel: 'web', answeredAt: '2024-03-01T09:00:00Z' })).status).toBe(201);
+    expect(
+      (await post({ type: 'nps', score: 10, channel: 'web', answeredAt: '2024-03-01T09:00:00Z' })).status,
+    ).toBe(201);
     expect((await post({ type: 'csat', score: 4, channel: 'pos' })).status).toBe(201);
 
     const profile = await loadCustomer(id, true);
@@ -47,7 +56,10 @@ describe('survey answers', () => {
     const retry = await api('POST', `/customers/${id}/feedback`, { body, role: 'ingest' });
     expect([first.status, retry.status]).toEqual([201, 200]);
     expect(retry.body).toEqual(first.body);
-    const reused = await api('POST', `/customers/${id}/feedback`, { body: { ...body, score: 5 }, role: 'ingest' });
+    const reused = await api('POST', `/customers/${id}/feedback`, {
+      body: { ...body, score: 5 },
+      role: 'ingest',
+    });
     expect(reused.status).toBe(409);
     expect(reused.body.errors[0].field).toBe('feedbackId');
     expect(await loadCustomer(id, true)).toMatchObject({ csatCount: 1, csatSum: 2 });
@@ -65,14 +77,22 @@ describe('survey answers', () => {
       expect(refused.status).toBe(400);
       expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['score']);
     }
-    const future = await post({ type: 'nps', score: 9, channel: 'web', answeredAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const future = await post({
+      type: 'nps',
+      score: 9,
+      channel: 'web',
+      answeredAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(future.status).toBe(400);
     expect(future.body.errors[0].field).toBe('answeredAt');
     const unknown = await api('POST', '/customers/cus_01J0000000000000000000UNKN/feedback', {
       body: { type: 'nps', score: 9, channel: 'web' },
     });
     expect(unknown.status).toBe(404);
-    const marketer = await api('POST', `/customers/${id}/feedback`, { body: { type: 'nps', score: 9, channel: 'web' }, role: 'marketer' });
+    const marketer = await api('POST', `/customers/${id}/feedback`, {
+      body: { type: 'nps', score: 9, channel: 'web' },
+      role: 'marketer',
+    });
     expect(marketer.status).toBe(403);
     expect((await loadCustomer(id, true)).npsCount).toBeUndefined();
   });

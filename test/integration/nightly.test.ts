@@ -144,6 +144,11 @@ async function scoresOf(name: string) {
   return response.body.scores;
 }
 
+async function analyticsDeadLetters() {
+  const { deadLetters } = (await busEvents()) as { deadLetters: Array<{ functionName: string; error: string }> };
+  return deadLetters.filter((letter) => letter.functionName.startsWith('analytics-')).map((letter) => letter.error);
+}
+
 async function lifecycleEventsSince(count: number) {
   const { events } = await busEvents();
   const mine = new Set(ids.values());
@@ -152,31 +157,32 @@ async function lifecycleEventsSince(count: number) {
     .filter((event) => event['detail-type'] === 'customer.lifecycle.changed' && mine.has(event.detail.customerId));
 }
 
-beforeAll(async () => {
-  useStackEnvironment();
-  for (const seed of SEEDS) {
-    const id = await createCustomer(seed);
-    ids.set(seed.name, id);
-    await recordOrders(id, seed.orders);
-  }
-});
-
-afterAll(async () => {
-  // Leave no 1985 buyers behind for other runs.
-  for (const id of ids.values()) await api('DELETE', `/customers/${id}`);
-});
+beforeAll(() => useStackEnvironment());
 
 describe('the nightly job', () => {
   let eventsBefore = 0;
 
+  beforeAll(async () => {
+    for (const seed of SEEDS) {
+      const id = await createCustomer(seed);
+      ids.set(seed.name, id);
+      await recordOrders(id, seed.orders);
+    }
+  });
+
+  afterAll(async () => {
+    // Leave no 1985 buyers behind for other runs (the CDNOW run below counts buyers up to 1997).
+    for (const id of ids.values()) await api('DELETE', `/customers/${id}`);
+  });
+
   it('scores every customer of the population with RFM quintiles and the segment map', async () => {
     eventsBefore = (await busEvents()).events.length;
     const run = await runJob('nightly', { asOf: AS_OF_1 });
-    console.log('DEAD', JSON.stringify((await busEvents()).deadLetters.map((d: any) => d.error)));
     expect(run.result).toMatchObject({ asOf: AS_OF_1, shards: 4 });
     expect(run.events.filter((type) => type === 'analytics.shard.requested')).toHaveLength(8);
     expect(run.events.filter((type) => type === 'analytics.shard.completed')).toHaveLength(8);
     expect(run.events.filter((type) => type === 'analytics.run.completed')).toHaveLength(1);
+    expect(await analyticsDeadLetters()).toEqual([]);
 
     const expected = referenceRfm(SEEDS.map((seed) => factsOn(seed, AS_OF_1)));
     // By hand, for the table above: c2 champions, c3 loyal, c5 need_attention, c7 cannot_lose_them…
@@ -376,5 +382,170 @@ describe('the nightly job', () => {
     // No channel recorded: all ten count as `unknown`; 300 spent on them in Sept 1984.
     const newInRange = firstMonths.filter((month) => month !== undefined && month >= '1984-01' && month <= '1985-07').length;
     expect(kpis.body.acquisition.byChannel.unknown).toEqual({ cost: 300, newCustomers: newInRange, cac: 300 / newInRange });
+  });
+
+  it('a worker that crashes mid-shard is retried and converges: every change announced exactly once', async () => {
+    // The faults are injected, as nothing else can provoke them: the job runs in THIS process, on the
+    // real handlers, a real local bus (with its retries) and DynamoDB Local, and SDK middleware makes
+    // the 4th profile write throw (a Lambda dying mid-shard) and the first put of lifecycle events
+    // fail (dying after recording changes, before announcing them). Everything else is real.
+    const asOf = '1985-09-30';
+    const stagesBefore = new Map<string, string>();
+    for (const [name, id] of ids) stagesBefore.set(id, (await scoresOf(name)).lifecycle.stage);
+
+    const { stack } = await import('./support.js');
+    const { freePort } = await import('../../infra/local/emulators.js');
+    const { startLocalBus } = await import('../../infra/local/local-bus.js');
+    const { loadFunctions } = await import('../../infra/local/lambda-runtime.js');
+    const { documentClient } = await import('../../shared/clients/dynamodb.js');
+    const port = await freePort();
+    const stackBus = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${port}`;
+    const runtime = await loadFunctions();
+    const bus = await startLocalBus({ port, runtime, appBusName: stack.env.EVENT_BUS_NAME as string });
+    const { eventBridge } = await import('../../shared/clients/eventbridge.js');
+    let scoreWrites = 0;
+    let lifecyclePuts = 0;
+    let crashes = 0;
+    eventBridge.middlewareStack.add(
+      (next) => async (args) => {
+        if (JSON.stringify((args as { input: unknown }).input).includes('customer.lifecycle.changed') && ++lifecyclePuts === 1) {
+          crashes++;
+          throw new Error('injected crash: the worker died before announcing');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectedPublishCrash' },
+    );
+    documentClient.middlewareStack.add(
+      (next) => async (args) => {
+        if (JSON.stringify((args as { input: unknown }).input).includes('#scores = :scores') && ++scoreWrites === 4) {
+          crashes++;
+          throw new Error('injected crash: the worker died mid-shard');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectedCrash' },
+    );
+    try {
+      await runtime.invoke('analytics-coordinator', { job: 'nightly', asOf });
+      await bus.idle();
+    } finally {
+      documentClient.middlewareStack.remove('injectedCrash');
+      eventBridge.middlewareStack.remove('injectedPublishCrash');
+      await bus.stop();
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = stackBus;
+    }
+    expect(crashes).toBe(2);
+    expect(bus.deadLetters.filter((letter) => letter.functionName.startsWith('analytics-'))).toEqual([]);
+    expect(bus.events.filter((event) => event['detail-type'] === 'analytics.run.completed')).toHaveLength(1);
+
+    const stagesAfter = new Map<string, string>();
+    for (const [name, id] of ids) stagesAfter.set(id, (await scoresOf(name)).lifecycle.stage);
+    const changed = [...ids.values()].filter((id) => stagesBefore.get(id) !== stagesAfter.get(id));
+    expect(changed.length).toBeGreaterThan(0);
+    const announced = bus.events
+      .filter((event) => event['detail-type'] === 'customer.lifecycle.changed')
+      .map((event) => event.detail as { customerId: string; from: string; to: string; asOf: string })
+      .filter((change) => stagesBefore.has(change.customerId));
+    // Exactly the changed customers, each once, each with what changed.
+    expect(announced.map((change) => change.customerId).sort()).toEqual(changed.sort());
+    for (const change of announced) {
+      expect(change).toMatchObject({
+        from: stagesBefore.get(change.customerId),
+        to: stagesAfter.get(change.customerId),
+        asOf,
+      });
+    }
+
+    // Re-running the same night on the stack finds nothing left to write or announce.
+    const before = (await busEvents()).events.length;
+    const rerun = await runJob('nightly', { asOf });
+    expect(rerun.events.filter((type) => type === 'analytics.run.completed')).toHaveLength(0);
+    expect(await lifecycleEventsSince(before)).toEqual([]);
+    const { loadRun } = await import('../../shared/store/analytics-repository.js');
+    const run = await loadRun(asOf);
+    expect(run).toMatchObject({ attempt: 2, status: 'completed' });
+    expect((run?.summary as { written: number; customers: number }).written).toBe(0);
+    expect((run?.summary as { written: number; customers: number }).customers).toBe(10);
+  });
+});
+
+describe('on the CDNOW benchmark (shared/data/cdnow), through the real import and the real job', () => {
+  // README there: the published BG/NBD fit (Fader, Hardie & Lee 2005) at high precision, the
+  // Gamma-Gamma fit (Fader & Hardie 2013) printed to 2 decimals, and the spot checks of customer 1.
+  const BG_NBD = { r: 0.2425945, alpha: 4.4136019, a: 0.7929199, b: 2.4258881 };
+  const BG_NBD_LL = -9582.429;
+  const GAMMA_GAMMA = { p: 6.25, q: 3.74, gamma: 15.44 };
+  const GAMMA_GAMMA_LL = -4055.92;
+  const AS_OF = '1997-09-30';
+  let model: any;
+
+  beforeAll(async () => {
+    const { readFileSync } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    const { parseCsvTable } = await import('../../shared/import/csv.js');
+    const { importOrders } = await import('../../shared/import/http-importer.js');
+    const { stack, token } = await import('./support.js');
+    // The raw log as the orders CSV a business would export: one row per purchase line.
+    const log = readFileSync(resolve(__dirname, '../../../shared/data/cdnow/CDNOW_sample.txt'), 'utf8');
+    const csv = ['customer_ref,order_id,ordered_at,amount,currency'];
+    log.split(/\r?\n/).forEach((line, index) => {
+      const [, sampleId, date, , dollars] = line.trim().split(/\s+/);
+      if (sampleId && date && dollars) csv.push(`cdnow-${Number(sampleId)},cdnow-line-${index + 1},${date},${dollars},USD`);
+    });
+    expect(csv.length - 1).toBe(6919);
+    const table = parseCsvTable(csv.join('\n'));
+    const report = await importOrders(table.rows, {
+      api: stack.urls.api,
+      token: await token('ingest'),
+      createMissing: true,
+      concurrency: 4,
+    });
+    expect(report).toMatchObject({ rows: 6919, created: 6919, failed: 0, customersCreated: 2357 });
+
+    const run = await runJob('nightly', { asOf: AS_OF });
+    expect(run.events.filter((type) => type === 'analytics.run.completed')).toHaveLength(1);
+    const response = await api('GET', `/analytics/model?asOf=${AS_OF}`, { role: 'marketer' });
+    expect(response.status).toBe(200);
+    model = response.body;
+  }, 300_000);
+
+  const within = (actual: number, expected: number, relative: number) =>
+    expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThan(relative);
+
+  it('fits BG/NBD to the published parameters and log-likelihood within 0.1 %', () => {
+    expect(model).toMatchObject({ asOf: AS_OF, timeUnit: 'week', customers: 2357, buyers: 2357 });
+    expect(model.bgNbd.customers).toBe(2357);
+    for (const name of ['r', 'alpha', 'a', 'b'] as const) within(model.bgNbd.params[name], BG_NBD[name], 0.001);
+    within(model.bgNbd.logLikelihood, BG_NBD_LL, 0.001);
+  });
+
+  it('fits Gamma-Gamma to the published table on the 946 repeat buyers', () => {
+    expect(model.gammaGamma.customers).toBe(946);
+    // Printed to 2 decimals: each fitted value must print the same, and lie within 0.1 % or half a
+    // printed unit (q = 3.74 is itself rounded by up to 0.13 %), whichever is larger.
+    for (const name of ['p', 'q', 'gamma'] as const) {
+      const fitted = model.gammaGamma.params[name] as number;
+      expect(fitted.toFixed(2), name).toBe(GAMMA_GAMMA[name].toFixed(2));
+      expect(Math.abs(fitted - GAMMA_GAMMA[name])).toBeLessThanOrEqual(Math.max(0.001 * GAMMA_GAMMA[name], 0.005));
+    }
+    within(model.gammaGamma.logLikelihood, GAMMA_GAMMA_LL, 0.001);
+  });
+
+  it('reproduces the spot checks of customer 1 (x = 2, t_x = 30.43, T = 38.86 weeks)', async () => {
+    const found = await api('GET', '/customers?externalId=cdnow-1', { role: 'marketer' });
+    const scores = found.body.items[0].scores;
+    // Published: P(alive) = 0.727, 1.226 repeat purchases expected in the next 39 weeks.
+    expect(scores.churn.method).toBe('model');
+    expect(Math.abs(scores.churn.pAlive - 0.727)).toBeLessThan(0.001);
+    const { bgNbdConditionalExpectedTransactions } = await import('../../shared/domain/analytics/bgnbd.js');
+    const expected39 = bgNbdConditionalExpectedTransactions(model.bgNbd.params, { x: 2, tx: 30.43, T: 38.86 }, 39);
+    expect(Math.abs(expected39 - 1.226)).toBeLessThan(0.001);
+    // The profile's own horizons bracket it: 90 days < 39 weeks < 365 days.
+    expect(scores.churn.expected90).toBeLessThan(expected39);
+    expect(scores.churn.expected365).toBeGreaterThan(expected39);
+    expect(scores.value.method).toBe('model');
+    expect(scores.value.clv12).toBeGreaterThan(0);
   });
 });

@@ -105,3 +105,30 @@ export function uniquePhone(): string {
 export function expiredToken(role: Role): Promise<string> {
   return controlCall<{ token: string }>('POST', '/tokens', { role, ttlSeconds: -120 }).then((r) => r.token);
 }
+
+/** An email as the local SES endpoint stored it (aws-ses-v2-local `GET /store`). */
+export interface StoredEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  headers?: Array<{ name: string; value: string }>;
+  at: number;
+}
+
+/**
+ * Emails the local SES endpoint received for these recipients. Every test file shares the one
+ * SES server: filter by your own unique addresses, never clear the store (clearing also drops
+ * the templates).
+ */
+export async function sesEmailsTo(...recipients: string[]): Promise<StoredEmail[]> {
+  const response = await fetch(`${stack.urls.ses}/store`);
+  const { emails } = (await response.json()) as { emails: StoredEmail[] };
+  const wanted = new Set(recipients.map((recipient) => recipient.toLowerCase()));
+  return emails.filter((email) => email.destination.to.some((to) => wanted.has(to.toLowerCase())));
+}
+
+/** The value of a header of a stored email (case-insensitive name). */
+export const emailHeader = (email: StoredEmail, name: string) =>
+  email.headers?.find((header) => header.name.toLowerCase() === name.toLowerCase())?.value;

@@ -16,12 +16,20 @@ async function newCustomer(): Promise<string> {
 }
 
 /** Every entry of a timeline query, following the cursor, with the size of each page. */
-async function allPages(customerId: string, query: string, role: 'admin' | 'marketer' | 'support' = 'marketer') {
+async function allPages(
+  customerId: string,
+  query: string,
+  role: 'admin' | 'marketer' | 'support' = 'marketer',
+) {
   const entries: Entry[] = [];
   const sizes: number[] = [];
   let cursor: string | undefined;
   for (let guard = 0; guard < 100; guard++) {
-    const page = await api('GET', `/customers/${customerId}/timeline?${query}${cursor ? `&cursor=${cursor}` : ''}`, { role });
+    const page = await api(
+      'GET',
+      `/customers/${customerId}/timeline?${query}${cursor ? `&cursor=${cursor}` : ''}`,
+      { role },
+    );
     expect(page.status).toBe(200);
     entries.push(...page.body.items);
     sizes.push(page.body.items.length);
@@ -47,7 +55,9 @@ async function customerWithHistory() {
     { eventId: 'lk-1', kind: 'like', sku: 'TEA-1', occurredAt: t(11) },
     { eventId: 'co-1', kind: 'comment', text: 'Will buy again', occurredAt: t(11) },
   ];
-  const batch = await api('POST', '/events/batch', { body: { events: events.map((e) => ({ ...e, customerId: id })) } });
+  const batch = await api('POST', '/events/batch', {
+    body: { events: events.map((e) => ({ ...e, customerId: id })) },
+  });
   expect(batch.body.created).toBe(events.length);
   const nps = await api('POST', `/customers/${id}/feedback`, {
     body: { feedbackId: 'nps-1', type: 'nps', score: 9, channel: 'email', answeredAt: t(6) },
@@ -87,7 +97,12 @@ describe('the customer timeline', () => {
     expect(entries.map((entry) => entry.id).sort()).toEqual([...ids].sort());
     expect(entries.map((entry) => entry.at)).toEqual(newestFirst.map(([, at]) => at));
     expect(entries.slice(2).map((entry) => entry.kind)).toEqual(newestFirst.slice(2).map(([kind]) => kind));
-    expect(entries.slice(0, 2).map((entry) => entry.kind).sort()).toEqual(['comment', 'like']);
+    expect(
+      entries
+        .slice(0, 2)
+        .map((entry) => entry.kind)
+        .sort(),
+    ).toEqual(['comment', 'like']);
     // Every page size gives the same sequence.
     for (const limit of [1, 3, 12, 100]) {
       expect((await allPages(id, `limit=${limit}`)).entries).toEqual(entries);
@@ -105,10 +120,27 @@ describe('the customer timeline', () => {
       data: { sku: 'TEA-1', rating: 5, text: 'Excellent', receivedAt: expect.any(String) },
     });
     expect(byId['ca-1']?.data).toMatchObject({ sku: 'TEA-1', quantity: 2 });
-    expect(byId['nps-1']?.data).toMatchObject({ type: 'nps', score: 9, npsCategory: 'promoter', channel: 'email' });
-    expect(byId[complaintId]?.data).toMatchObject({ status: 'open', category: 'delivery', severity: 'medium' });
+    expect(byId['nps-1']?.data).toMatchObject({
+      type: 'nps',
+      score: 9,
+      npsCategory: 'promoter',
+      channel: 'email',
+    });
+    expect(byId[complaintId]?.data).toMatchObject({
+      status: 'open',
+      category: 'delivery',
+      severity: 'medium',
+    });
     const text = JSON.stringify(page.body);
-    for (const internal of ['"pk"', '"sk"', 'expiresAt', 'fingerprint', 'listPk', 'CUSTOMER#', 'customerId']) {
+    for (const internal of [
+      '"pk"',
+      '"sk"',
+      'expiresAt',
+      'fingerprint',
+      'listPk',
+      'CUSTOMER#',
+      'customerId',
+    ]) {
       expect(text).not.toContain(internal);
     }
   });
@@ -146,7 +178,12 @@ describe('the customer timeline', () => {
   it('filters by kind, still every matching item once and newest first', async () => {
     const { id } = await customerWithHistory();
     const { entries } = await allPages(id, 'kind=review,feedback,complaint&limit=2');
-    expect(entries.map((entry) => [entry.kind, entry.id === 'nps-1' || entry.id === 'csat-1' ? entry.id : entry.kind])).toEqual([
+    expect(
+      entries.map((entry) => [
+        entry.kind,
+        entry.id === 'nps-1' || entry.id === 'csat-1' ? entry.id : entry.kind,
+      ]),
+    ).toEqual([
       ['feedback', 'csat-1'],
       ['complaint', 'complaint'],
       ['review', 'review'],
@@ -162,7 +199,9 @@ describe('the customer timeline', () => {
     const { id } = await customerWithHistory();
     const badKind = await api('GET', `/customers/${id}/timeline?kind=review,teleport`);
     expect(badKind.status).toBe(400);
-    expect(badKind.body.errors).toEqual([{ field: 'query.kind', message: expect.stringContaining('page_view') }]);
+    expect(badKind.body.errors).toEqual([
+      { field: 'query.kind', message: expect.stringContaining('page_view') },
+    ]);
     for (const limit of ['0', '101', 'ten']) {
       const bad = await api('GET', `/customers/${id}/timeline?limit=${limit}`);
       expect(bad.status).toBe(400);

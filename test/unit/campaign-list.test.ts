@@ -1,6 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { campaignNotice, changeText } from '../../shared/domain/campaign-notice.js';
 import {
   campaignInputSchema,
   fullName,
@@ -11,7 +11,14 @@ import {
   listRow,
   suggestedAction,
 } from '../../shared/domain/campaign.js';
-import { daysUntilBirthday, segmentFacts, type StoredProfile } from '../../shared/domain/segment-facts.js';
+import { campaignNotice, changeText } from '../../shared/domain/campaign-notice.js';
+import {
+  cachedLocalDay,
+  daysUntilBirthday,
+  type StoredProfile,
+  segmentFacts,
+} from '../../shared/domain/segment-facts.js';
+import { localDay } from '../../shared/domain/time.js';
 import { fieldIssues } from '../../shared/http/problem.js';
 
 const TZ = 'Asia/Shanghai';
@@ -119,6 +126,40 @@ describe('the facts of a profile on a day', () => {
   });
 });
 
+describe('the memoised local day', () => {
+  it('is the local day of every instant, in zones with half- and quarter-hour offsets and DST', () => {
+    const zones = [
+      'Asia/Shanghai',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Pacific/Chatham',
+      'America/New_York',
+      'Europe/London',
+      'Australia/Lord_Howe',
+      'UTC',
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
+        fc.constantFrom(...zones),
+        (epoch, zone) => {
+          const iso = new Date(epoch).toISOString();
+          expect(cachedLocalDay(iso, zone)).toBe(localDay(iso, zone));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is right at the minutes around local midnight', () => {
+    // 18:29:59Z and 18:30Z are 23:59:59 and 00:00 in Kolkata (+05:30).
+    expect(cachedLocalDay('2024-03-01T18:29:59.999Z', 'Asia/Kolkata')).toBe('2024-03-01');
+    expect(cachedLocalDay('2024-03-01T18:30:00.000Z', 'Asia/Kolkata')).toBe('2024-03-02');
+    expect(cachedLocalDay('2024-03-01T18:14:59.999Z', 'Asia/Kathmandu')).toBe('2024-03-01');
+    expect(cachedLocalDay('2024-03-01T18:15:00.000Z', 'Asia/Kathmandu')).toBe('2024-03-02');
+  });
+});
+
 describe('list rows', () => {
   const campaign = { language: 'en' as const, segment: { definitionId: 'seg_x' } };
 
@@ -185,11 +226,16 @@ describe('list rows', () => {
   it('suggest the campaign action, else the segment, else the lifecycle strategy, with the offer', () => {
     const facts = segmentFacts(profile(), '2024-05-20', TZ);
     expect(suggestedAction(campaign, facts)).toBe('Engage: introduce the campaign');
-    expect(suggestedAction({ ...campaign, offer: '20% off' }, facts)).toBe('Engage: introduce the campaign (offer: 20% off)');
-    expect(suggestedAction({ ...campaign, action: 'Call them' }, facts)).toBe('Call them');
-    expect(suggestedAction({ language: 'zh-CN', segment: { builtin: 'birthdays_next_month' }, offer: '生日礼' }, facts)).toBe(
-      '生日关怀：为下月生日准备祝福和礼品（优惠：生日礼）',
+    expect(suggestedAction({ ...campaign, offer: '20% off' }, facts)).toBe(
+      'Engage: introduce the campaign (offer: 20% off)',
     );
+    expect(suggestedAction({ ...campaign, action: 'Call them' }, facts)).toBe('Call them');
+    expect(
+      suggestedAction(
+        { language: 'zh-CN', segment: { builtin: 'birthdays_next_month' }, offer: '生日礼' },
+        facts,
+      ),
+    ).toBe('生日关怀：为下月生日准备祝福和礼品（优惠：生日礼）');
   });
 });
 
@@ -202,7 +248,12 @@ describe('who is listable on a channel', () => {
     ['no consent recorded', { email: 'a@b.co' }, 'email', false],
     ['consent without an address', { consent: { email: granted } }, 'email', false],
     ['sms consent and phone', { phone: '+8613800138000', consent: { sms: granted } }, 'sms', true],
-    ['email consent does not cover sms', { phone: '+8613800138000', consent: { email: granted } }, 'sms', false],
+    [
+      'email consent does not cover sms',
+      { phone: '+8613800138000', consent: { email: granted } },
+      'sms',
+      false,
+    ],
     ['push needs only consent', { consent: { push: granted } }, 'push', true],
   ] as const)('%s', (_name, fields, channel, expected) => {
     const customer = profile(fields as Partial<StoredProfile>);
@@ -214,7 +265,16 @@ describe('the list summary', () => {
   it('sums spend and CLV exactly, by segment, biggest segment first', () => {
     const tally = new ListTally();
     const add = (segment: string | undefined, totalSpend: number, clv?: number) =>
-      tally.add({ tags: [], consent: [], categories: [], orderCount: 1, totalSpend, openComplaints: 0, rfmSegment: segment, clv });
+      tally.add({
+        tags: [],
+        consent: [],
+        categories: [],
+        orderCount: 1,
+        totalSpend,
+        openComplaints: 0,
+        rfmSegment: segment,
+        clv,
+      });
     for (let i = 0; i < 10; i++) add('loyal', 0.1, 0.2);
     add('champions', 100, 250.5);
     add(undefined, 5);
@@ -238,7 +298,12 @@ describe('the marketer notice', () => {
     segmentLabel: 'At-risk win-back',
     channel: 'email',
     asOf: '2024-05-20',
-    summary: { size: 1234, spendTotal: 5678.9, clvTotal: 910.11, bySegment: { at_risk: { count: 1234, spend: 5678.9, clv: 910.11 } } },
+    summary: {
+      size: 1234,
+      spendTotal: 5678.9,
+      clvTotal: 910.11,
+      bySegment: { at_risk: { count: 1234, spend: 5678.9, clv: 910.11 } },
+    },
     previousSize: 1200,
     link: 'https://s3.example/list.csv?X-Amz-Signature=abc&x=1',
     linkExpiresAt: '2024-05-23T07:00:00.000Z',
@@ -298,7 +363,11 @@ describe('campaign input', () => {
   });
 
   it.each([
-    ['both segment kinds', { segment: { builtin: 'vip_champions', definitionId: 'seg_01HZX0000000000000000000AA' } }, 'segment'],
+    [
+      'both segment kinds',
+      { segment: { builtin: 'vip_champions', definitionId: 'seg_01HZX0000000000000000000AA' } },
+      'segment',
+    ],
     ['no segment kind', { segment: {} }, 'segment'],
     ['unknown built-in', { segment: { builtin: 'whales' } }, 'segment.builtin'],
     ['bad definition id', { segment: { definitionId: 'abc' } }, 'segment.definitionId'],

@@ -139,7 +139,12 @@ describe('segment rules select exactly the expected customers', () => {
       'and / or / not together',
       {
         and: [
-          { or: [{ field: 'tier', eq: 'high' }, { field: 'tags', contains: 'vip' }] },
+          {
+            or: [
+              { field: 'tier', eq: 'high' },
+              { field: 'tags', contains: 'vip' },
+            ],
+          },
           { not: { field: 'lifecycle', eq: 'prospect' } },
         ],
       },
@@ -182,12 +187,27 @@ function issuesOf(rule: unknown): Array<{ field: string; message: string }> {
 describe('a bad rule is refused naming where it is wrong', () => {
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['unknown field', { field: 'clvv', gte: 1 }, 'rule.field', /unknown field "clvv"/],
-    ['operator of another type', { and: [{ field: 'clv', gte: 1 }, { field: 'tags', gte: 3 }] }, 'rule.and.1.gte', /does not apply/],
+    [
+      'operator of another type',
+      {
+        and: [
+          { field: 'clv', gte: 1 },
+          { field: 'tags', gte: 3 },
+        ],
+      },
+      'rule.and.1.gte',
+      /does not apply/,
+    ],
     ['text compared with a number', { field: 'region', eq: 5 }, 'rule.eq', /is a text/],
     ['number compared with a text', { field: 'clv', in: [100, 'lots'] }, 'rule.in.1', /is a number/],
     ['wrong type of value', { field: 'clv', gte: 'high' }, 'rule.gte', /must be a number/],
     ['unknown operator', { field: 'clv', greaterThan: 3 }, 'rule.greaterThan', /unknown field/],
-    ['value outside an enumeration', { field: 'lifecycle', in: ['at-risk'] }, 'rule.in.0', /one of: prospect, new/],
+    [
+      'value outside an enumeration',
+      { field: 'lifecycle', in: ['at-risk'] },
+      'rule.in.0',
+      /one of: prospect, new/,
+    ],
     ['condition without operator', { field: 'clv' }, 'rule', /give an operator/],
     ['empty rule', {}, 'rule', /needs "field"/],
     ['field and combinator mixed', { field: 'clv', gte: 1, and: [] }, 'rule', /either a condition/],
@@ -195,8 +215,18 @@ describe('a bad rule is refused naming where it is wrong', () => {
     ['empty in', { field: 'tier', in: [] }, 'rule.in', /at least one value/],
     ['reversed range', { field: 'clv', between: [10, 1] }, 'rule.between', /min ≤ max/],
     ['range of one', { field: 'clv', between: [10] }, 'rule.between', /\[min, max\]/],
-    ['operator beside a combinator', { not: { field: 'clv', gte: 1 }, gte: 2 }, 'rule.gte', /needs a "field"/],
-    ['deep error path', { or: [{ not: { and: [{ field: 'nps', eq: 'ten' }] } }] }, 'rule.or.0.not.and.0.eq', /is a number/],
+    [
+      'operator beside a combinator',
+      { not: { field: 'clv', gte: 1 }, gte: 2 },
+      'rule.gte',
+      /needs a "field"/,
+    ],
+    [
+      'deep error path',
+      { or: [{ not: { and: [{ field: 'nps', eq: 'ten' }] } }] },
+      'rule.or.0.not.and.0.eq',
+      /is a number/,
+    ],
     ['rule not an object', 'clv > 100', 'rule', /./],
   ];
   it.each(cases)('%s', (_name, rule, field, message) => {
@@ -213,7 +243,12 @@ describe('a bad rule is refused naming where it is wrong', () => {
   });
 
   it('a valid rule passes untouched', () => {
-    const rule = { and: [{ field: 'clv', gte: 100 }, { field: 'tags', contains: 'vip' }] };
+    const rule = {
+      and: [
+        { field: 'clv', gte: 100 },
+        { field: 'tags', contains: 'vip' },
+      ],
+    };
     const parsed = z.parse(segmentDefinitionInputSchema, { name: 'VIP', rule });
     expect(parsed.rule).toEqual(rule);
   });
@@ -231,14 +266,15 @@ function naiveCondition(op: string, argument: unknown, raw: Raw, type: string): 
     const have = ((raw as string[] | undefined) ?? []).map((item) => item.toLowerCase());
     if (op === 'contains') return have.includes(lc(argument) as string);
     if (op === 'containsAny') return (argument as string[]).some((item) => have.includes(item.toLowerCase()));
-    if (op === 'containsAll') return (argument as string[]).every((item) => have.includes(item.toLowerCase()));
+    if (op === 'containsAll')
+      return (argument as string[]).every((item) => have.includes(item.toLowerCase()));
     if (op === 'exists') return have.length > 0 === argument;
     throw new Error(`no list operator ${op}`);
   }
   const missing = raw === undefined || raw === '';
   if (op === 'exists') return argument === !missing;
   if (missing) return false;
-  const value = lc(raw) as string | number;
+  const value = lc(raw) as number; // texts compare only with eq / ne / in / notIn
   switch (op) {
     case 'eq':
       return value === lc(argument);
@@ -278,9 +314,9 @@ const TEXT = ['Shanghai', 'SHANGHAI', 'beijing', '广州', 'north'];
 const NUMBERS = [-1, 0, 0.5, 1, 2, 3, 5, 10, 99.5, 100];
 const LIST = ['vip', 'VIP', 'shoes', 'bags', '鞋'];
 
-const textValue = (field: keyof typeof SEGMENT_FIELDS) => {
-  const spec: { values?: readonly string[] } = SEGMENT_FIELDS[field];
-  return spec.values ? fc.constantFrom(...spec.values) : fc.constantFrom(...TEXT);
+const textValue = (field: keyof typeof SEGMENT_FIELDS): fc.Arbitrary<string> => {
+  const values = (SEGMENT_FIELDS[field] as { values?: readonly string[] }).values;
+  return values ? fc.constantFrom(...values) : fc.constantFrom(...TEXT);
 };
 
 const fieldNames = Object.keys(SEGMENT_FIELDS) as Array<keyof typeof SEGMENT_FIELDS>;
@@ -289,13 +325,14 @@ const factsArbitrary: fc.Arbitrary<SegmentFacts> = fc
   .tuple(
     ...fieldNames.map((field) => {
       const type = SEGMENT_FIELDS[field].type;
-      const value =
-        type === 'number'
-          ? fc.constantFrom(...NUMBERS)
-          : type === 'list'
-            ? fc.uniqueArray(fc.constantFrom(...(field === 'consent' ? ['email', 'sms', 'push'] : LIST)), { maxLength: 3 })
-            : textValue(field);
-      return type === 'list' ? value : fc.option(value, { nil: undefined });
+      if (type === 'list') {
+        return fc.uniqueArray(fc.constantFrom(...(field === 'consent' ? ['email', 'sms', 'push'] : LIST)), {
+          maxLength: 3,
+        });
+      }
+      const value: fc.Arbitrary<string | number> =
+        type === 'number' ? fc.constantFrom(...NUMBERS) : textValue(field);
+      return fc.option(value, { nil: undefined });
     }),
   )
   .map((values) => {
@@ -360,10 +397,14 @@ const ruleArbitrary: fc.Arbitrary<SegmentRule> = fc.letrec<{ rule: SegmentRule }
 describe('the rule engine agrees with a naive filter', () => {
   it('on random rules and random customers', () => {
     fc.assert(
-      fc.property(ruleArbitrary, fc.array(factsArbitrary, { minLength: 1, maxLength: 20 }), (rule, population) => {
-        const predicate = compileRule(rule);
-        for (const facts of population) expect(predicate(facts)).toBe(naive(rule, facts));
-      }),
+      fc.property(
+        ruleArbitrary,
+        fc.array(factsArbitrary, { minLength: 1, maxLength: 20 }),
+        (rule, population) => {
+          const predicate = compileRule(rule);
+          for (const facts of population) expect(predicate(facts)).toBe(naive(rule, facts));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -371,7 +412,9 @@ describe('the rule engine agrees with a naive filter', () => {
   it('accepts every rule built from the catalogue (within the nesting limit)', () => {
     fc.assert(
       fc.property(ruleArbitrary, (rule) => {
-        const issues = checkRule(rule).filter((issue) => !/nest at most|at most \d+ conditions/.test(issue.message));
+        const issues = checkRule(rule).filter(
+          (issue) => !/nest at most|at most \d+ conditions/.test(issue.message),
+        );
         expect(issues).toEqual([]);
       }),
       { numRuns: 300 },

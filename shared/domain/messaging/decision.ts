@@ -27,6 +27,26 @@ export interface MessagingState {
   winbackSends?: string[];
 }
 
+export type SuppressionReason = 'bounce' | 'complaint' | 'unsubscribe';
+
+/** An address on the suppression list (kept by hash). */
+export interface Suppression {
+  reasons: readonly SuppressionReason[];
+  /** The latest one-click unsubscribe of the address. */
+  unsubscribedAt?: string;
+}
+
+/**
+ * Whether the suppression list stops email to an address. Bounces and complaints stop it for
+ * good. An unsubscribe stops it until the customer opts in again: email consent given after the
+ * unsubscribe (a consent dated before it, e.g. from a stale import, does not lift it).
+ */
+export function isSuppressed(suppression: Suppression | undefined, consentGivenAt: string | undefined): boolean {
+  if (!suppression) return false;
+  if (suppression.reasons.some((reason) => reason !== 'unsubscribe')) return true;
+  return !consentGivenAt || !suppression.unsubscribedAt || Date.parse(consentGivenAt) <= Date.parse(suppression.unsubscribedAt);
+}
+
 export interface DecisionInput {
   campaign: Campaign;
   now: Date;

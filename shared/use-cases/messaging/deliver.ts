@@ -13,7 +13,7 @@ import {
   unsubscribeUrl,
   unsubscribeVariables,
 } from '../../domain/messaging/content.js';
-import { type Campaign, decide, type SkipReason } from '../../domain/messaging/decision.js';
+import { type Campaign, decide, isSuppressed, type SkipReason } from '../../domain/messaging/decision.js';
 import { capAllows, windowStart } from '../../domain/messaging/schedule.js';
 import { LEDGER_TAG, type LedgerRef, ledgerTagValue } from '../../domain/messaging/ses-events.js';
 import { signUnsubscribeToken, suppressionHash } from '../../domain/messaging/unsubscribe-token.js';
@@ -26,7 +26,7 @@ import {
   deferSend,
   getLedger,
   getMessagingState,
-  isSuppressed,
+  findSuppression,
   type LedgerEntry,
   logDecision,
   reclaimSend,
@@ -76,8 +76,8 @@ export async function deliver(delivery: Delivery, deps: MessagingDeps): Promise<
   if (existing) return resumeDecided(existing, delivery, deps);
 
   const addressHash = customer.email ? suppressionHash(customer.email, deps.secret) : undefined;
-  const [suppressed, state] = await Promise.all([
-    addressHash ? isSuppressed(addressHash) : Promise.resolve(false),
+  const [suppression, state] = await Promise.all([
+    addressHash ? findSuppression(addressHash) : Promise.resolve(undefined),
     getMessagingState(customer.id),
   ]);
   const decision = decide({
@@ -86,7 +86,7 @@ export async function deliver(delivery: Delivery, deps: MessagingDeps): Promise<
     timeZone: customer.timeZone ?? deps.businessTimeZone,
     hasEmail: Boolean(customer.email),
     emailConsent: hasConsent(customer, 'email'),
-    suppressed,
+    suppressed: isSuppressed(suppression, customer.consent?.email?.at),
     eligible: delivery.eligible,
     state,
     lastOrderAt: typeof customer.lastOrderAt === 'string' ? customer.lastOrderAt : undefined,
@@ -233,7 +233,7 @@ async function resumeDecided(entry: LedgerEntry, delivery: Delivery, deps: Messa
     ? 'no-email'
     : !hasConsent(customer, 'email')
       ? 'no-consent'
-      : (await isSuppressed(addressHash as string))
+      : isSuppressed(await findSuppression(addressHash as string), customer.consent?.email?.at)
         ? 'suppressed'
         : undefined;
   if (withdrawn) {

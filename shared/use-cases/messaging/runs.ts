@@ -4,7 +4,7 @@ import type { Campaign } from '../../domain/messaging/decision.js';
 import { GoneError, NotFoundError } from '../../domain/errors.js';
 import { log } from '../../log.js';
 import { loadCustomer, type StoredCustomer } from '../../store/customer-repository.js';
-import { type DeferredSend, deferSend, dueDeferredSends, removeDeferredSend } from '../../store/message-repository.js';
+import { type DeferredSend, deferSend, dueDeferredSends, getLedger, removeDeferredSend } from '../../store/message-repository.js';
 import type { Key } from '../../store/keys.js';
 import { type Delivery, type DeliveryOutcome, deliver } from './deliver.js';
 import type { MessagingDeps } from './deps.js';
@@ -56,6 +56,9 @@ export async function deliverAll(
       count('error');
       log.error('messaging: a delivery failed; retrying it later', { customerId: customer.id, campaign: delivery.campaign, error });
       try {
+        // A send that failed after its claim comes back through the claim's own reminder.
+        const entry = await getLedger({ customerId: customer.id, campaign: delivery.campaign, period: delivery.period });
+        if (entry?.state === 'claimed') return;
         await deferSend({
           campaign: delivery.campaign,
           customerId: customer.id,

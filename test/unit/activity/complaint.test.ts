@@ -16,7 +16,13 @@ import { ConflictError } from '../../../shared/domain/errors.js';
 import { ulid } from '../../../shared/ids.js';
 
 // The lifecycle as the issue states it, written out by hand: every pair not listed is illegal.
-const LEGAL = new Set(['open>in_progress', 'in_progress>resolved', 'resolved>closed', 'resolved>in_progress', 'closed>open']);
+const LEGAL = new Set([
+  'open>in_progress',
+  'in_progress>resolved',
+  'resolved>closed',
+  'resolved>in_progress',
+  'closed>open',
+]);
 
 const opened = (): ComplaintRecord =>
   newComplaint(
@@ -54,14 +60,27 @@ describe('complaint lifecycle', () => {
 
   it('records the first response, the resolution and closing, and the durations from opening', () => {
     let record = opened();
-    record = applyTransition(record, { from: 'open', to: 'in_progress', at: '2024-03-01T08:30:00.000Z', by: 'agent-1' });
-    record = applyTransition(record, { from: 'in_progress', to: 'resolved', at: '2024-03-01T10:00:00.000Z', note: 'refunded' });
+    record = applyTransition(record, {
+      from: 'open',
+      to: 'in_progress',
+      at: '2024-03-01T08:30:00.000Z',
+      by: 'agent-1',
+    });
+    record = applyTransition(record, {
+      from: 'in_progress',
+      to: 'resolved',
+      at: '2024-03-01T10:00:00.000Z',
+      note: 'refunded',
+    });
     const view = complaintView(record, new Date('2024-03-02T08:00:00.000Z'));
     expect(view.firstResponseAt).toBe('2024-03-01T08:30:00.000Z');
     expect(view.firstResponseSeconds).toBe(30 * 60);
     expect(view.resolutionSeconds).toBe(2 * 3600);
     expect(view.ageSeconds).toBe(24 * 3600);
-    expect(view.history.map((change) => `${change.from}>${change.to}`)).toEqual(['open>in_progress', 'in_progress>resolved']);
+    expect(view.history.map((change) => `${change.from}>${change.to}`)).toEqual([
+      'open>in_progress',
+      'in_progress>resolved',
+    ]);
 
     record = applyTransition(record, { from: 'resolved', to: 'in_progress', at: '2024-03-01T11:00:00.000Z' });
     expect(record.resolvedAt).toBeUndefined();
@@ -86,13 +105,19 @@ describe('complaint lifecycle', () => {
           if (!canTransition(record.status, to)) continue;
           counter += openComplaintsDelta(record.status, to);
           if (record.status === 'open') leftOpen = true;
-          record = applyTransition(record, { from: record.status, to, at: new Date(Date.UTC(2024, 2, 2, 0, index)).toISOString() });
+          record = applyTransition(record, {
+            from: record.status,
+            to,
+            at: new Date(Date.UTC(2024, 2, 2, 0, index)).toISOString(),
+          });
           moves++;
         }
         expect(counter).toBe(isUnresolved(record.status) ? 1 : 0);
         expect(record.history).toHaveLength(moves);
         expect(record.firstResponseAt !== undefined).toBe(leftOpen);
-        expect(record.resolvedAt !== undefined).toBe(record.status === 'resolved' || record.status === 'closed');
+        expect(record.resolvedAt !== undefined).toBe(
+          record.status === 'resolved' || record.status === 'closed',
+        );
       }),
     );
   });

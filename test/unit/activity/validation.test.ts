@@ -15,7 +15,11 @@ import { stableJson } from '../../../shared/use-cases/fingerprint.js';
 /** The fields a request would be refused for, as the API names them. */
 function badFields(schema: z.core.$ZodType, input: unknown): string[] {
   const result = z.safeParse(schema, input);
-  return result.success ? [] : fieldIssues(result.error).map((issue) => issue.field).sort();
+  return result.success
+    ? []
+    : fieldIssues(result.error)
+        .map((issue) => issue.field)
+        .sort();
 }
 
 describe('event validation', () => {
@@ -52,7 +56,12 @@ describe('event validation', () => {
   it('needs customerId and eventId on each event of a batch', () => {
     expect(badFields(batchEventSchema, { kind: 'click', target: 't' })).toEqual(['customerId', 'eventId']);
     expect(
-      badFields(batchEventSchema, { kind: 'click', target: 't', customerId: 'cus_01J00000000000000000000000', eventId: 'e1' }),
+      badFields(batchEventSchema, {
+        kind: 'click',
+        target: 't',
+        customerId: 'cus_01J00000000000000000000000',
+        eventId: 'e1',
+      }),
     ).toEqual([]);
   });
 
@@ -75,7 +84,8 @@ describe('event validation', () => {
       expect(expiresAtFor(kind, at, 90)).toBe(epoch + 90 * 24 * 3600);
     }
     expect(expiresAtFor('click', at, 7)).toBe(Date.UTC(2024, 0, 8) / 1000);
-    for (const kind of ['comment', 'like', 'share', 'review']) expect(expiresAtFor(kind, at, 90)).toBeUndefined();
+    for (const kind of ['comment', 'like', 'share', 'review'])
+      expect(expiresAtFor(kind, at, 90)).toBeUndefined();
   });
 });
 
@@ -112,7 +122,14 @@ describe('feedback validation', () => {
   });
 
   it('buckets NPS scores: detractors 0–6, passives 7–8, promoters 9–10', () => {
-    expect([0, 6, 7, 8, 9, 10].map(npsCategory)).toEqual(['detractor', 'detractor', 'passive', 'passive', 'promoter', 'promoter']);
+    expect([0, 6, 7, 8, 9, 10].map(npsCategory)).toEqual([
+      'detractor',
+      'detractor',
+      'passive',
+      'passive',
+      'promoter',
+      'promoter',
+    ]);
   });
 });
 
@@ -162,6 +179,8 @@ describe('timeline', () => {
   });
 
   it('fingerprints content, not key order', () => {
-    expect(stableJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe('{"a":{"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(stableJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"e":3,"f":2}]},"b":1}',
+    );
   });
 });

@@ -41,7 +41,7 @@ describe('co-purchase counts', () => {
   });
 
   it('agree with a naive count over every pair of SKUs', () => {
-    const basket = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { maxLength: 5 });
+    const basket = fc.uniqueArray(fc.constantFrom<string>('a', 'b', 'c', 'd', 'e'), { maxLength: 5 });
     fc.assert(
       fc.property(fc.array(basket, { maxLength: 20 }), (customers) => {
         const counts = pairCounts(customers);
