@@ -294,7 +294,10 @@ export function activityFromOrders(
 /** What a group of new orders adds to a profile: one DynamoDB update (ADD / SET) per field. */
 export interface ActivityDelta {
   orderCount: number;
+  /** Net of any refunds already on the orders (none for new orders). */
   spend: number;
+  /** Refunds already on the orders (none for new orders). */
+  refunds: number;
   /** Per business-local day: spend and orders to add. */
   days: Record<string, { spend: number; orders: number }>;
   /** Quantities to add per category. */
@@ -327,6 +330,7 @@ export function activityDelta(
   const known = new Set(current.skus ?? []);
   const newSkus: string[] = [];
   let minor = 0;
+  let refundMinor = 0;
   let first = current.firstOrderAt;
   let last = current.lastOrderAt;
   for (const order of byTime(orders)) {
@@ -335,6 +339,7 @@ export function activityDelta(
     const entry = dayMinor.get(day) ?? { minor: 0, orders: 0 };
     dayMinor.set(day, { minor: entry.minor + net, orders: entry.orders + 1 });
     minor += net;
+    refundMinor += toMinor(order.refundedValue, digits);
     for (const item of order.items) {
       if (item.category) categories[item.category] = (categories[item.category] ?? 0) + item.quantity;
       if (item.sku && known.size < maxSkus && !known.has(item.sku)) {
@@ -348,6 +353,7 @@ export function activityDelta(
   return {
     orderCount: orders.length,
     spend: fromMinor(minor, digits),
+    refunds: fromMinor(refundMinor, digits),
     days: Object.fromEntries(
       [...dayMinor].map(([day, entry]) => [day, { spend: fromMinor(entry.minor, digits), orders: entry.orders }]),
     ),
@@ -383,6 +389,7 @@ export function applyDelta(activity: OrderActivity, delta: ActivityDelta, digits
     ...(skus.length > 0 ? { skus } : {}),
     orderCount: activity.orderCount + delta.orderCount,
     totalSpend: add(activity.totalSpend, delta.spend),
+    refundTotal: add(activity.refundTotal, delta.refunds),
     ...(delta.firstOrderAt ? { firstOrderAt: delta.firstOrderAt } : {}),
     ...(delta.lastOrderAt ? { lastOrderAt: delta.lastOrderAt } : {}),
   };

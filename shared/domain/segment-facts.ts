@@ -52,7 +52,8 @@ export function cachedLocalDay(iso: string, timeZone: string): string {
 
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
 /** Whole days from `from` to `to`, both `YYYY-MM-DD`. */
 export function daysBetween(from: string, to: string): number {
@@ -133,7 +134,9 @@ export function segmentFacts(profile: StoredProfile, asOf: string, timeZone: str
     daysSinceFirstOrder: firstOrderAt
       ? Math.max(0, daysBetween(cachedLocalDay(firstOrderAt, timeZone), asOf))
       : undefined,
-    customerForDays: createdAt ? Math.max(0, daysBetween(cachedLocalDay(createdAt, timeZone), asOf)) : undefined,
+    customerForDays: createdAt
+      ? Math.max(0, daysBetween(cachedLocalDay(createdAt, timeZone), asOf))
+      : undefined,
     categories: Object.entries(profile.categoryCounts ?? {})
       .filter(([, count]) => typeof count === 'number' && count > 0)
       .map(([category]) => category),

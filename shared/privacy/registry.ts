@@ -3,7 +3,8 @@
 // `GET /customers/{id}/export` and `DELETE /customers/{id}` are driven by this list, and a test
 // (test/integration/privacy.test.ts) scans the table after a broad scenario and fails on any item
 // whose `type` is missing here. Adding an item type = one entry below.
-import { auditKeys, type Key, keys } from '../store/keys.js';
+import { auditKeys, type Key, keys, messageKeys } from '../store/keys.js';
+import { CAMPAIGN_ITEM_TYPES } from './campaign-item-types.js';
 
 type Item = Record<string, unknown>;
 
@@ -167,6 +168,39 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     retention: UNTIL_ERASED,
   },
   {
+    type: 'message-ledger',
+    description: 'Send ledger of a birthday or win-back message: claimed, sent, skipped, with SES ids',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'winback-open',
+    description: 'A win-back still inside its attribution window (`WINBACKOPEN#<day>`)',
+    personal: true,
+    home: 'located',
+    locate: ({ customerId, partition }) =>
+      partition
+        .filter((item) => item.type === 'message-ledger' && item.campaign === 'winback' && typeof item.sentAt === 'string')
+        .map((item) => messageKeys.openWinback(String(item.sentAt).slice(0, 10), customerId, String(item.period))),
+    onErasure: 'delete',
+    exported: true,
+    retention: 'the attribution window (default 30 days)',
+  },
+  {
+    type: 'message-deferred',
+    description: 'A message waiting for its time (quiet hours, a retry, a claim to resolve): ids only',
+    personal: true,
+    home: 'shared',
+    onErasure: 'expire',
+    exported: false,
+    retention: 'until due (hours); the run that finds it removes it',
+    reason:
+      'bucketed by due hour, not by customer; holds only the customer id and the campaign, and the run that picks it up finds the customer gone and deletes it',
+  },
+  {
     type: 'audit',
     description: 'Audit trail: who read, exported, changed or erased the customer, when (ids only)',
     personal: false,
@@ -189,10 +223,20 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     reason: 'keyed by caller and key, not by customer: it cannot be found from the customer, and expires within a day',
   },
   // Nightly analytics run state and results: population-level figures, no customer's data.
-  ...['analytics-claim', 'analytics-context', 'analytics-latest', 'analytics-shard-data', 'analytics-shard-done'].map(
+  ...[
+    'analytics-claim',
+    'analytics-context',
+    'analytics-latest',
+    'analytics-shard-data',
+    'analytics-shard-done',
+    'analytics-model',
+    'analytics-segments',
+    'analytics-kpis',
+    'acquisition-costs',
+  ].map(
     (type): ItemTypeSpec => ({
       type,
-      description: 'Nightly analytics run state (shard summaries, phase claims, fitted model context)',
+      description: 'Nightly analytics: run state, fitted models, segment profiles, KPIs, acquisition costs',
       personal: false,
       home: 'shared',
       onErasure: 'keep',
@@ -211,6 +255,7 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     retention: 'until deleted by a marketer',
     reason: 'describes a campaign, not a customer',
   },
+  ...CAMPAIGN_ITEM_TYPES,
 ];
 
 const byType = new Map(ITEM_TYPES.map((spec) => [spec.type, spec]));

@@ -96,6 +96,7 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
  * Step 2 (and 4): moves the duplicate's timeline items and client-id claims to the survivor.
  * Each item: copy (only if the survivor has no item with that key: a repeated run never
  * overwrites a copy changed since, e.g. refunded), repoint the order id claim, delete the original.
+ * Returns how many timeline items moved.
  */
 export async function moveCustomerItems(fromId: string, toId: string): Promise<number> {
   const TableName = tableName();
@@ -135,7 +136,7 @@ export async function moveCustomerItems(fromId: string, toId: string): Promise<n
     }
     await documentClient.send(new DeleteCommand({ TableName, Key: { pk: item.pk, sk: item.sk } }));
   });
-  return items.length;
+  return items.filter((item) => String(item.sk).startsWith(TIMELINE_PREFIX)).length;
 }
 
 export interface MergeCommit {
@@ -178,9 +179,8 @@ export async function commitMerge(commit: MergeCommit): Promise<'written' | 'sta
     '#activity': 'activityVersion',
     '#updatedAt': 'updatedAt',
     '#merging': 'mergingInto',
-    '#events': 'eventCounts',
   };
-  const values: Record<string, unknown> = { ':version': survivor.version, ':one': 1, ':now': now, ':zero': 0 };
+  const values: Record<string, unknown> = { ':version': survivor.version, ':one': 1, ':now': now };
   const sets = ['#updatedAt = :now'];
   const removes: string[] = [];
   const assign = (name: string, attribute: string, value: unknown) => {
@@ -204,8 +204,10 @@ export async function commitMerge(commit: MergeCommit): Promise<'written' | 'sta
   // Behaviour-event counts cannot be recomputed (raw events may expire): add the duplicate's.
   const eventCounts = (duplicate.eventCounts ?? {}) as Record<string, number>;
   for (const [index, [kind, count]] of Object.entries(eventCounts).entries()) {
+    names['#events'] = 'eventCounts';
     names[`#e${index}`] = kind;
     values[`:e${index}`] = count;
+    values[':zero'] = 0;
     sets.push(`#events.#e${index} = if_not_exists(#events.#e${index}, :zero) + :e${index}`);
   }
   const activityGuard =

@@ -150,11 +150,17 @@ function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: Activ
       conditions.push('attribute_not_exists(#skus)');
     }
   }
+  const adds = ['#count :count', '#spend :spend', '#activity :one'];
+  if (delta.refunds !== 0) {
+    names['#refunds'] = 'refundTotal';
+    values[':refunds'] = delta.refunds;
+    adds.push('#refunds :refunds');
+  }
   return {
     Update: {
       TableName: tableName(),
       Key: keys.customer(customerId),
-      UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD #count :count, #spend :spend, #activity :one`,
+      UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,

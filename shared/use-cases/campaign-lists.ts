@@ -313,6 +313,7 @@ async function recordWritten(
     bytes: written.object.bytes,
     summary: written.summary,
     ...(previous?.summary ? { previousSize: previous.summary.size } : {}),
+    noticesSent: 0,
   };
   await putRun(run);
   await setLastRun(campaign.id, {
@@ -321,7 +322,10 @@ async function recordWritten(
     size: written.summary.size,
     generatedAt,
   });
-  const noticesSent = await notify(written, run, deps);
+  // A backfill (a list for a day before the campaign's newest list, e.g. analytics re-run with
+  // --as-of) is kept in the history but mailed to nobody: marketers act on the newest list.
+  const backfill = campaign.lastRun !== undefined && campaign.lastRun.asOf > input.asOf;
+  const noticesSent = backfill ? 0 : await notify(written, run, deps);
   log.info('campaign list generated', {
     campaignId: campaign.id,
     runId: run.runId,

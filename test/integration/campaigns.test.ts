@@ -26,6 +26,7 @@ const { keys } = await import('../../shared/store/keys.js');
 const AS_OF = '2098-03-10';
 const NEXT_DAY = '2098-03-11';
 const EVENT_DAY = '2098-03-12';
+const CRASH_DAY = '2098-03-13';
 const SCORES_AS_OF = '2099-12-31';
 
 const TAG = unique('cmp');
@@ -427,6 +428,49 @@ describe('campaign lists', () => {
       analyticsRunId: 'run-from-test',
       status: 'completed',
     });
+  });
+
+  it('a notice a crashed delivery left claimed is never sent again; one SES refused is sent by the retry', async () => {
+    const { defaultGenerateDeps, generateCampaignLists, sesMailer } = await import(
+      '../../shared/use-cases/campaign-lists.js'
+    );
+    const { claimNotice } = await import('../../shared/store/campaign-repository.js');
+    // The state a crash between the SES call and the ledger write leaves: a claim without outcome.
+    expect(await claimNotice(emailCampaign, CRASH_DAY, MARKETER, new Date().toISOString())).toBe('claimed');
+    // SES throttling cannot be provoked on the local endpoint: the mailer refuses its first send
+    // (injected here), then sends through the real SES endpoint.
+    let refusals = 1;
+    const mailer: typeof sesMailer = {
+      send: async (message) => {
+        if (refusals-- > 0)
+          throw Object.assign(new Error('Maximum sending rate exceeded'), {
+            name: 'TooManyRequestsException',
+          });
+        return sesMailer.send(message);
+      },
+    };
+    const deps = { ...defaultGenerateDeps(), mailer };
+    // Campaigns are generated in id order: the email campaign (claimed) first, then the SMS one.
+    await expect(generateCampaignLists({ asOf: CRASH_DAY, trigger: 'job' }, deps)).rejects.toThrow(
+      'sending rate',
+    );
+    const retried = await generateCampaignLists({ asOf: CRASH_DAY, trigger: 'job' }, deps);
+    expect(retried.campaigns.map((outcome) => outcome.status)).toEqual(['completed', 'completed']);
+
+    const notices = await noticesFor(CRASH_DAY);
+    expect(notices.map((email) => email.subject)).toEqual([expect.stringContaining('"SMS VIPs"')]);
+    const run = await api('GET', `/campaigns/${emailCampaign}/runs/${CRASH_DAY}`, { role: 'marketer' });
+    expect(run.body).toMatchObject({ status: 'completed', noticesSent: 0 });
+  });
+
+  it('a list for an earlier day (a backfill) is kept in the history but mailed to nobody', async () => {
+    const BACKFILL_DAY = '2098-03-01';
+    await runJob('campaign-lists', { asOf: BACKFILL_DAY });
+    const run = await api('GET', `/campaigns/${emailCampaign}/runs/${BACKFILL_DAY}`, { role: 'marketer' });
+    expect(run.body).toMatchObject({ status: 'completed', noticesSent: 0, summary: { size: 1 } });
+    expect(await noticesFor(BACKFILL_DAY)).toEqual([]);
+    const campaign = await api('GET', `/campaigns/${emailCampaign}`, { role: 'marketer' });
+    expect(campaign.body.lastRun.runId).toBe(CRASH_DAY);
   });
 
   it('a saved segment a campaign uses cannot be deleted', async () => {

@@ -25,6 +25,7 @@ export interface Faults {
 
 export function installFaults(clients: Record<string, Client>): Faults {
   let throttleLeft = 0;
+  let matching = 0;
   let throttleOps = new Set<string>();
   let crashAt: number | undefined;
   const stats = { throttled: 0, calls: 0, crashed: false };
@@ -49,7 +50,9 @@ export function installFaults(clients: Record<string, Client>): Faults {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = String(context.commandName ?? '').replace(/Command$/, '');
-        if (throttleLeft > 0 && throttleOps.has(operation)) {
+        // Every other matching call, so that the SDK's retry of a throttled call can succeed, as
+        // it does against a real table whose capacity frees up.
+        if (throttleLeft > 0 && throttleOps.has(operation) && matching++ % 2 === 0) {
           throttleLeft--;
           stats.throttled++;
           throw Object.assign(new Error('Rate of requests exceeds the allowed throughput (injected)'), {
@@ -68,6 +71,7 @@ export function installFaults(clients: Record<string, Client>): Faults {
     stats,
     throttle(operations, times) {
       throttleOps = new Set(operations);
+      matching = 0;
       throttleLeft = times;
     },
     crashAfter(calls) {

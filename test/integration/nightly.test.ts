@@ -1,13 +1,35 @@
-// The nightly analytics pipeline end to end on the real local stack: the job fans out to shard
-// workers over the local bus, they Scan DynamoDB Local, the coordinator fans in, fits, and
-// completes; results are read back over HTTP.
+// The nightly analytics pipeline end to end on a real local stack of this file's own
+// (private-stack.ts: DynamoDB Local, the local bus with its retries, the real handlers in this
+// process), so that no other test file's customers fall into the population and no other run
+// rescores these customers: the job fans out to shard workers over the bus, they Scan DynamoDB
+// Local, the coordinator fans in, fits and completes; results are read back over HTTP.
 //
-// The population lives in 1984–1985 so that no other test's customers (orders dated now, or the
-// CDNOW import of 1997) fall into it: a run on `asOf` only counts customers with an order up to
-// asOf, and prospects created before it. Expected values are worked out by hand (lifecycle) or by a
-// naive reference written here (RFM quintiles: sort and rank), never read from the code under test.
+// Expected values are worked out by hand (lifecycle stages, tiers) or by a naive reference written
+// here (RFM quintiles: sort and rank), never read from the code under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, busEvents, runJob, unique, useStackEnvironment } from './support.js';
+import type { Role } from '../../shared/auth/roles.js';
+import { type PrivateStack, startPrivateStack } from './private-stack.js';
+
+let local: PrivateStack;
+
+/** An HTTP call to the private stack's API; `role: null` sends no token. */
+async function api(method: string, path: string, options: { body?: unknown; role?: Role | null } = {}) {
+  const role = options.role === undefined ? 'admin' : options.role;
+  const headers: Record<string, string> = role ? { authorization: `Bearer ${await local.token(role)}` } : {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${local.stack.urls.api}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const runJob = (job: string, input: Record<string, unknown>) => local.stack.runJob(job, input);
+const busEvents = async () => ({ events: local.stack.bus.events, deadLetters: local.stack.bus.deadLetters });
+let serial = 0;
+const unique = (prefix: string) => `${prefix}${process.pid}x${serial++}`;
 
 const AS_OF_1 = '1985-06-30';
 const AS_OF_2 = '1985-07-31';
@@ -119,22 +141,14 @@ async function createCustomer(seed: Seed): Promise<string> {
   return created.body.id as string;
 }
 
-/** Records orders as the orders API stores them: per-day aggregates on the profile. */
+/** Records orders through the orders API (a date is a business-local day). */
 async function recordOrders(customerId: string, orders: Seed['orders']): Promise<void> {
-  const { documentClient, tableName } = await import('../../shared/clients/dynamodb.js');
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { keys } = await import('../../shared/store/keys.js');
   for (const order of orders) {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.customer(customerId),
-        UpdateExpression:
-          'SET dailySpend.#day = if_not_exists(dailySpend.#day, :zero) + :amount, dailyOrders.#day = if_not_exists(dailyOrders.#day, :zero) + :one ADD orderCount :one, totalSpend :amount',
-        ExpressionAttributeNames: { '#day': order.day },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':amount': order.amount },
-      }),
-    );
+    const posted = await api('POST', `/customers/${customerId}/orders`, {
+      role: 'ingest',
+      body: { orderId: unique('order-'), orderedAt: order.day, amount: order.amount, currency: 'USD' },
+    });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
   }
 }
 
@@ -157,7 +171,13 @@ async function lifecycleEventsSince(count: number) {
     .filter((event) => event['detail-type'] === 'customer.lifecycle.changed' && mine.has(event.detail.customerId));
 }
 
-beforeAll(() => useStackEnvironment());
+beforeAll(async () => {
+  local = await startPrivateStack('nightly');
+}, 180_000);
+
+afterAll(async () => {
+  await local?.stop();
+});
 
 describe('the nightly job', () => {
   let eventsBefore = 0;
@@ -170,10 +190,6 @@ describe('the nightly job', () => {
     }
   });
 
-  afterAll(async () => {
-    // Leave no 1985 buyers behind for other runs (the CDNOW run below counts buyers up to 1997).
-    for (const id of ids.values()) await api('DELETE', `/customers/${id}`);
-  });
 
   it('scores every customer of the population with RFM quintiles and the segment map', async () => {
     eventsBefore = (await busEvents()).events.length;
@@ -385,25 +401,18 @@ describe('the nightly job', () => {
   });
 
   it('a worker that crashes mid-shard is retried and converges: every change announced exactly once', async () => {
-    // The faults are injected, as nothing else can provoke them: the job runs in THIS process, on the
-    // real handlers, a real local bus (with its retries) and DynamoDB Local, and SDK middleware makes
-    // the 4th profile write throw (a Lambda dying mid-shard) and the first put of lifecycle events
-    // fail (dying after recording changes, before announcing them). Everything else is real.
+    // The faults are injected, as nothing else can provoke them: the handlers run in this process,
+    // and SDK middleware on their clients makes the 4th profile write throw (a Lambda dying
+    // mid-shard) and the first put of lifecycle events fail (dying after recording changes, before
+    // announcing them). The local bus retries the failed shards, as EventBridge would.
     const asOf = '1985-09-30';
     const stagesBefore = new Map<string, string>();
     for (const [name, id] of ids) stagesBefore.set(id, (await scoresOf(name)).lifecycle.stage);
 
-    const { stack } = await import('./support.js');
-    const { freePort } = await import('../../infra/local/emulators.js');
-    const { startLocalBus } = await import('../../infra/local/local-bus.js');
-    const { loadFunctions } = await import('../../infra/local/lambda-runtime.js');
     const { documentClient } = await import('../../shared/clients/dynamodb.js');
-    const port = await freePort();
-    const stackBus = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
-    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${port}`;
-    const runtime = await loadFunctions();
-    const bus = await startLocalBus({ port, runtime, appBusName: stack.env.EVENT_BUS_NAME as string });
     const { eventBridge } = await import('../../shared/clients/eventbridge.js');
+    const bus = local.stack.bus;
+    const eventsBefore = bus.events.length;
     let scoreWrites = 0;
     let lifecyclePuts = 0;
     let crashes = 0;
@@ -428,23 +437,21 @@ describe('the nightly job', () => {
       { step: 'initialize', name: 'injectedCrash' },
     );
     try {
-      await runtime.invoke('analytics-coordinator', { job: 'nightly', asOf });
-      await bus.idle();
+      await runJob('nightly', { asOf });
     } finally {
       documentClient.middlewareStack.remove('injectedCrash');
       eventBridge.middlewareStack.remove('injectedPublishCrash');
-      await bus.stop();
-      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = stackBus;
     }
     expect(crashes).toBe(2);
-    expect(bus.deadLetters.filter((letter) => letter.functionName.startsWith('analytics-'))).toEqual([]);
-    expect(bus.events.filter((event) => event['detail-type'] === 'analytics.run.completed')).toHaveLength(1);
+    expect(await analyticsDeadLetters()).toEqual([]);
+    const runEvents = bus.events.slice(eventsBefore);
+    expect(runEvents.filter((event) => event['detail-type'] === 'analytics.run.completed')).toHaveLength(1);
 
     const stagesAfter = new Map<string, string>();
     for (const [name, id] of ids) stagesAfter.set(id, (await scoresOf(name)).lifecycle.stage);
     const changed = [...ids.values()].filter((id) => stagesBefore.get(id) !== stagesAfter.get(id));
     expect(changed.length).toBeGreaterThan(0);
-    const announced = bus.events
+    const announced = runEvents
       .filter((event) => event['detail-type'] === 'customer.lifecycle.changed')
       .map((event) => event.detail as { customerId: string; from: string; to: string; asOf: string })
       .filter((change) => stagesBefore.has(change.customerId));
@@ -463,7 +470,7 @@ describe('the nightly job', () => {
     const rerun = await runJob('nightly', { asOf });
     expect(rerun.events.filter((type) => type === 'analytics.run.completed')).toHaveLength(0);
     expect(await lifecycleEventsSince(before)).toEqual([]);
-    const { loadRun } = await import('../../shared/store/analytics-repository.js');
+    const { loadRun } = await import('../../shared/store/analytics-repository.js'); // this process is the stack's
     const run = await loadRun(asOf);
     expect(run).toMatchObject({ attempt: 2, status: 'completed' });
     expect((run?.summary as { written: number; customers: number }).written).toBe(0);
@@ -471,81 +478,3 @@ describe('the nightly job', () => {
   });
 });
 
-describe('on the CDNOW benchmark (shared/data/cdnow), through the real import and the real job', () => {
-  // README there: the published BG/NBD fit (Fader, Hardie & Lee 2005) at high precision, the
-  // Gamma-Gamma fit (Fader & Hardie 2013) printed to 2 decimals, and the spot checks of customer 1.
-  const BG_NBD = { r: 0.2425945, alpha: 4.4136019, a: 0.7929199, b: 2.4258881 };
-  const BG_NBD_LL = -9582.429;
-  const GAMMA_GAMMA = { p: 6.25, q: 3.74, gamma: 15.44 };
-  const GAMMA_GAMMA_LL = -4055.92;
-  const AS_OF = '1997-09-30';
-  let model: any;
-
-  beforeAll(async () => {
-    const { readFileSync } = await import('node:fs');
-    const { resolve } = await import('node:path');
-    const { parseCsvTable } = await import('../../shared/import/csv.js');
-    const { importOrders } = await import('../../shared/import/http-importer.js');
-    const { stack, token } = await import('./support.js');
-    // The raw log as the orders CSV a business would export: one row per purchase line.
-    const log = readFileSync(resolve(__dirname, '../../../shared/data/cdnow/CDNOW_sample.txt'), 'utf8');
-    const csv = ['customer_ref,order_id,ordered_at,amount,currency'];
-    log.split(/\r?\n/).forEach((line, index) => {
-      const [, sampleId, date, , dollars] = line.trim().split(/\s+/);
-      if (sampleId && date && dollars) csv.push(`cdnow-${Number(sampleId)},cdnow-line-${index + 1},${date},${dollars},USD`);
-    });
-    expect(csv.length - 1).toBe(6919);
-    const table = parseCsvTable(csv.join('\n'));
-    const report = await importOrders(table.rows, {
-      api: stack.urls.api,
-      token: await token('ingest'),
-      createMissing: true,
-      concurrency: 4,
-    });
-    expect(report).toMatchObject({ rows: 6919, created: 6919, failed: 0, customersCreated: 2357 });
-
-    const run = await runJob('nightly', { asOf: AS_OF });
-    expect(run.events.filter((type) => type === 'analytics.run.completed')).toHaveLength(1);
-    const response = await api('GET', `/analytics/model?asOf=${AS_OF}`, { role: 'marketer' });
-    expect(response.status).toBe(200);
-    model = response.body;
-  }, 300_000);
-
-  const within = (actual: number, expected: number, relative: number) =>
-    expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThan(relative);
-
-  it('fits BG/NBD to the published parameters and log-likelihood within 0.1 %', () => {
-    expect(model).toMatchObject({ asOf: AS_OF, timeUnit: 'week', customers: 2357, buyers: 2357 });
-    expect(model.bgNbd.customers).toBe(2357);
-    for (const name of ['r', 'alpha', 'a', 'b'] as const) within(model.bgNbd.params[name], BG_NBD[name], 0.001);
-    within(model.bgNbd.logLikelihood, BG_NBD_LL, 0.001);
-  });
-
-  it('fits Gamma-Gamma to the published table on the 946 repeat buyers', () => {
-    expect(model.gammaGamma.customers).toBe(946);
-    // Printed to 2 decimals: each fitted value must print the same, and lie within 0.1 % or half a
-    // printed unit (q = 3.74 is itself rounded by up to 0.13 %), whichever is larger.
-    for (const name of ['p', 'q', 'gamma'] as const) {
-      const fitted = model.gammaGamma.params[name] as number;
-      expect(fitted.toFixed(2), name).toBe(GAMMA_GAMMA[name].toFixed(2));
-      expect(Math.abs(fitted - GAMMA_GAMMA[name])).toBeLessThanOrEqual(Math.max(0.001 * GAMMA_GAMMA[name], 0.005));
-    }
-    within(model.gammaGamma.logLikelihood, GAMMA_GAMMA_LL, 0.001);
-  });
-
-  it('reproduces the spot checks of customer 1 (x = 2, t_x = 30.43, T = 38.86 weeks)', async () => {
-    const found = await api('GET', '/customers?externalId=cdnow-1', { role: 'marketer' });
-    const scores = found.body.items[0].scores;
-    // Published: P(alive) = 0.727, 1.226 repeat purchases expected in the next 39 weeks.
-    expect(scores.churn.method).toBe('model');
-    expect(Math.abs(scores.churn.pAlive - 0.727)).toBeLessThan(0.001);
-    const { bgNbdConditionalExpectedTransactions } = await import('../../shared/domain/analytics/bgnbd.js');
-    const expected39 = bgNbdConditionalExpectedTransactions(model.bgNbd.params, { x: 2, tx: 30.43, T: 38.86 }, 39);
-    expect(Math.abs(expected39 - 1.226)).toBeLessThan(0.001);
-    // The profile's own horizons bracket it: 90 days < 39 weeks < 365 days.
-    expect(scores.churn.expected90).toBeLessThan(expected39);
-    expect(scores.churn.expected365).toBeGreaterThan(expected39);
-    expect(scores.value.method).toBe('model');
-    expect(scores.value.clv12).toBeGreaterThan(0);
-  });
-});

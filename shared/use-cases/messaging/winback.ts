@@ -88,6 +88,7 @@ export async function attributeConversions(deps: MessagingDeps): Promise<{ conve
   let closed = 0;
   for (const item of open) {
     const end = item.until < now.toISOString() ? item.until : now.toISOString();
+    if (end <= item.sentAt) continue; // sent after this run's instant: nothing to look at yet
     const order = await firstOrderBetween(item.customerId, item.sentAt, end);
     if (order) {
       const recorded = await recordAfterMessage({

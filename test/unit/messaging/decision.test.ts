@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DecisionInput, decide } from '../../../shared/domain/messaging/decision.js';
+import { type DecisionInput, decide, isSuppressed } from '../../../shared/domain/messaging/decision.js';
 import { DEFAULT_MESSAGING_SETTINGS } from '../../../shared/domain/messaging/settings.js';
 
 // 14 March 2026, 12:00 in Shanghai: outside the default quiet hours (21:00–08:00).
@@ -71,5 +71,25 @@ describe('whether a marketing email goes out', () => {
       action: 'skip',
       reason: 'no-consent',
     });
+  });
+});
+
+describe('the suppression list', () => {
+  const unsubscribedAt = '2026-03-01T00:00:00.000Z';
+
+  it('stops email for good after a bounce or a complaint, whatever the consent', () => {
+    expect(isSuppressed({ reasons: ['bounce'] }, '2026-04-01T00:00:00Z')).toBe(true);
+    expect(isSuppressed({ reasons: ['complaint', 'unsubscribe'], unsubscribedAt }, '2026-04-01T00:00:00Z')).toBe(true);
+  });
+
+  it('stops email after an unsubscribe until the customer opts in again', () => {
+    expect(isSuppressed({ reasons: ['unsubscribe'], unsubscribedAt }, undefined)).toBe(true);
+    expect(isSuppressed({ reasons: ['unsubscribe'], unsubscribedAt }, '2026-02-01T00:00:00Z')).toBe(true); // consent older
+    expect(isSuppressed({ reasons: ['unsubscribe'], unsubscribedAt }, unsubscribedAt)).toBe(true);
+    expect(isSuppressed({ reasons: ['unsubscribe'], unsubscribedAt }, '2026-03-01T00:00:01Z')).toBe(false); // opted in after
+  });
+
+  it('lets an address that is not on the list through', () => {
+    expect(isSuppressed(undefined, undefined)).toBe(false);
   });
 });
