@@ -19,9 +19,7 @@ import type { BenchContext, Benchmark, Figure } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 50;
-const SECONDS = 10;
-const SINGLE_SECONDS = 5;
-const POOL = 500;
+const SIZES = { full: { seconds: 10, singleSeconds: 5, pool: 500 }, quick: { seconds: 2, singleSeconds: 1, pool: 60 } };
 const GOAL_ADDED_MS = 2;
 const ORDERS_ROUTE = 'POST /customers/{id}/orders';
 
@@ -155,6 +153,7 @@ const fmt = (value: number) => value.toFixed(2);
 
 async function measure(
   context: BenchContext,
+  size: (typeof SIZES)['full'],
   stack: LocalStack,
   token: string,
   ids: string[],
@@ -167,7 +166,7 @@ async function measure(
   const callNames = scenario.calls.map((call) => call.command.replace(/Command$/, '')).join(' → ');
   const figures: Figure[] = [];
   for (const connections of [CONNECTIONS, 1]) {
-    const seconds = connections === 1 ? SINGLE_SECONDS : SECONDS;
+    const seconds = connections === 1 ? size.singleSeconds : size.seconds;
     context.log(`${scenario.label}: ${connections} connection(s), ${seconds} s through the API, then the bare loop…`);
     const api = await runLoad({
       url: stack.urls.api,
@@ -221,20 +220,21 @@ async function measure(
 }
 
 const benchmark: Benchmark = {
-  title: `API on DynamoDB Local (${CONNECTIONS} connections, ${SECONDS} s each)`,
+  title: `API on DynamoDB Local (${CONNECTIONS} connections, ${SIZES.full.seconds} s each)`,
   async run(context) {
+    const size = context.quick ? SIZES.quick : SIZES.full;
     const stack = await context.stack();
     const token = await stack.auth.issue('admin');
     const unique = `${process.pid}x${Date.now().toString(36)}`;
-    context.log(`creating ${POOL} customers through the API…`);
-    const ids = await createCustomers(stack, token, POOL, unique);
+    context.log(`creating ${size.pool} customers through the API…`);
+    const ids = await createCustomers(stack, token, size.pool, unique);
     const read = await readScenario(stack, token, ids);
-    const figures = await measure(context, stack, token, ids, read, unique);
+    const figures = await measure(context, size, stack, token, ids, read, unique);
     const write = await writeScenario(stack, token, ids, unique);
     if (write.kind !== 'post-order') {
-      context.log(`${ORDERS_ROUTE} is not declared in shared/app.ts yet: measuring POST /customers instead`);
+      context.note(`${ORDERS_ROUTE} is not declared in shared/app.ts: POST /customers is measured instead`);
     }
-    figures.push(...(await measure(context, stack, token, ids, write, unique)));
+    figures.push(...(await measure(context, size, stack, token, ids, write, unique)));
     return figures;
   },
 };

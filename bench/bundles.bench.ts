@@ -252,7 +252,7 @@ const benchmark: Benchmark = {
         `Measured on Node ${process.version} (Lambda: nodejs22.x on arm64).`,
     );
     context.log(`cold init: ${cases.length} bundles × ${ROUNDS + 1} rounds in fresh Node processes…`);
-    const init = medianInitTimes(cases, deployedEnvironment(), ROUNDS);
+    const init = medianInitTimes(cases, deployedEnvironment(), context.quick ? 1 : ROUNDS);
     const ms = (key: string) => init.get(key)?.medianMs ?? Number.NaN;
 
     const figures: Figure[] = [];

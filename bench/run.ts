@@ -12,7 +12,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'error';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+// `--quick`: small sizes and short runs, to check that every benchmark works (figures not comparable).
+const quick = args.includes('--quick');
+const only = args.filter((arg) => !arg.startsWith('--'));
 const files = readdirSync(here)
   .filter((file) => file.endsWith('.bench.ts'))
   .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
@@ -30,6 +33,7 @@ const context = {
     });
     return stack;
   },
+  quick,
   log: (message: string) => console.log(`  ${message}`),
   note: (text: string) => {
     notes.push(text);
@@ -77,6 +81,7 @@ const markdown = [
   '',
   `Machine: ${machineLine}`,
   '',
+  ...(quick ? ['**Quick run** (`--quick`): small sizes, short runs; the figures are not comparable.', ''] : []),
   ...sections.flatMap((section) => [
     `## ${section.title}`,
     '',
@@ -92,10 +97,14 @@ const markdown = [
     '',
   ]),
 ].join('\n');
-const markdownFile = join(reportDir, `bench-${stamp}.md`);
+const name = quick ? `bench-quick-${stamp}` : `bench-${stamp}`;
+const markdownFile = join(reportDir, `${name}.md`);
+const json = JSON.stringify({ machine: machineLine, quick, sections }, null, 2);
 writeFileSync(markdownFile, markdown);
-writeFileSync(join(reportDir, `bench-${stamp}.json`), JSON.stringify({ machine: machineLine, sections }, null, 2));
-writeFileSync(join(reportDir, 'latest.md'), markdown);
-writeFileSync(join(reportDir, 'latest.json'), JSON.stringify({ machine: machineLine, sections }, null, 2));
+writeFileSync(join(reportDir, `${name}.json`), json);
+if (!quick) {
+  writeFileSync(join(reportDir, 'latest.md'), markdown);
+  writeFileSync(join(reportDir, 'latest.json'), json);
+}
 console.log(`\nReport: ${markdownFile}`);
 process.exit(sections.some((section) => section.error) ? 1 : 0);

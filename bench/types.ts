@@ -19,6 +19,8 @@ export interface Figure {
 export interface BenchContext {
   /** Start the local stack (DynamoDB Local etc.) once, shared by benchmarks that need it. */
   stack(): Promise<import('../infra/local/local-stack.js').LocalStack>;
+  /** `npm run bench -- --quick`: use small sizes and short runs (checks the code paths only). */
+  quick: boolean;
   log(message: string): void;
   /** A line printed under the section's title in the report (what was measured how, what is missing). */
   note(text: string): void;

@@ -412,6 +412,7 @@ export const functions = {
         path: '/messages/stats',
         roles: ['admin', 'marketer'],
         summary: 'Sends, skips, suppressions, unsubscribes and win-back conversions per campaign and month',
+        audit: false,
       },
     ],
   },

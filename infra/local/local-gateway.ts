@@ -20,8 +20,18 @@ interface CompiledRoute {
   secured: boolean;
 }
 
+/**
+ * Routes in API Gateway's order of precedence: a literal path segment wins over a `{param}` at the
+ * same position (`GET /segments/definitions` before `GET /segments/{name}`).
+ */
 function compile(): CompiledRoute[] {
-  return allRoutes().map((route) => {
+  const rank = (path: string) =>
+    path
+      .split('/')
+      .map((segment) => (segment.startsWith('{') ? '1' : '0'))
+      .join('');
+  const routes = [...allRoutes()].sort((a, b) => rank(a.path).localeCompare(rank(b.path)));
+  return routes.map((route) => {
     const names: string[] = [];
     const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
       names.push(name);

@@ -182,6 +182,8 @@ export const ruleNode: z.ZodMiniType<SegmentRule> = z.strictObject({
   containsAll: z.optional(textList),
   exists: z.optional(z.boolean({ error: 'must be true or false' })),
 });
+// A stable name for the recursive schema in the OpenAPI document (`#/components/schemas/SegmentRule`).
+z.globalRegistry.add(ruleNode, { id: 'SegmentRule' });
 
 type Path = Array<string | number>;
 

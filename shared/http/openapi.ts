@@ -6,9 +6,34 @@ import type { RouteContract } from './handler.js';
 
 type JsonSchema = Record<string, unknown>;
 
+/** Shared definitions of recursive schemas (e.g. segment rules), hoisted into `components.schemas`. */
+const definitions: Record<string, JsonSchema> = {};
+
 const jsonSchema = (schema: NonNullable<RouteContract['body']>, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  const { $schema: _ignored, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  // Input and output forms of a schema differ (defaults, optionals): keep both.
+  const suffix = io === 'output' ? 'Output' : '';
+  const hoist = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(hoist);
+    if (!value || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        key === '$ref' && typeof inner === 'string'
+          ? `${inner.replace('#/$defs/', '#/components/schemas/')}${suffix}`
+          : hoist(inner),
+      ]),
+    );
+  };
+  for (const [name, definition] of Object.entries(($defs as Record<string, JsonSchema> | undefined) ?? {})) {
+    const hoisted = hoist(definition) as JsonSchema;
+    const key = `${name}${suffix}`;
+    if (definitions[key] && JSON.stringify(definitions[key]) !== JSON.stringify(hoisted)) {
+      throw new Error(`OpenAPI: two different schemas are named ${key}; register recursive schemas with an id`);
+    }
+    definitions[key] = hoisted;
+  }
+  return hoist(rest) as JsonSchema;
 };
 
 const problem = { $ref: '#/components/schemas/Problem' };
@@ -74,6 +99,7 @@ export function buildOpenApi(contracts: Record<string, RouteContract>, info: { t
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
+        ...definitions,
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details',

@@ -192,11 +192,14 @@ export const messageKeys = {
   /** Counters of a campaign in a month (`YYYY-MM`); Query the partition for a range of months. */
   statsPartition: (campaign: string) => `MSGSTATS#${campaign}`,
   stats: (campaign: string, month: string): Key => ({ pk: `MSGSTATS#${campaign}`, sk: month }),
-  /** Messages waiting (quiet hours, a send to resolve), bucketed by the UTC hour they are due (`YYYY-MM-DDTHH`). */
-  deferredPartition: (campaign: string, dueHour: string) => `MSGDEFER#${campaign}#${dueHour}`,
-  deferred: (campaign: string, dueHour: string, customerId: string, period: string): Key => ({
-    pk: `MSGDEFER#${campaign}#${dueHour}`,
-    sk: `${customerId}#${period}`,
+  /**
+   * Messages waiting (quiet hours, a claim to resolve, a retry), by the UTC day they are due and
+   * then by due time: a run Queries the last few days up to now.
+   */
+  deferredPartition: (campaign: string, dueDay: string) => `MSGDEFER#${campaign}#${dueDay}`,
+  deferred: (campaign: string, dueAt: string, customerId: string, period: string): Key => ({
+    pk: `MSGDEFER#${campaign}#${dueAt.slice(0, 10)}`,
+    sk: `${dueAt}#${customerId}#${period}`,
   }),
   /** Win-backs still inside their attribution window, bucketed by the UTC day they were sent. */
   openWinbacksPartition: (sentDay: string) => `WINBACKOPEN#${sentDay}`,

@@ -337,6 +337,8 @@ export async function recordOutcome(input: { entry: LedgerEntry; at: string; out
                     period: ref.period,
                     sentAt: at,
                     until: input.attributionUntil,
+                    // Closed by the attribution job at the end of the window; TTL only cleans up after a long outage.
+                    expiresAt: Math.floor(Date.parse(input.attributionUntil as string) / 1000) + 14 * 86_400,
                   },
                 },
               },
@@ -478,13 +480,15 @@ export interface DeferredSend {
   context?: Record<string, string>;
 }
 
-const dueHour = (iso: string) => iso.slice(0, 13);
+const DAY = 86_400_000;
 
 function deferredItem(send: DeferredSend): Item & Key {
   return {
-    ...messageKeys.deferred(send.campaign, dueHour(send.dueAt), send.customerId, send.period),
+    ...messageKeys.deferred(send.campaign, send.dueAt, send.customerId, send.period),
     type: 'message-deferred',
     ...send,
+    // Left over only if no run picked it up within the look-back: DynamoDB TTL removes it.
+    expiresAt: Math.floor(Date.parse(send.dueAt) / 1000) + 14 * 86_400,
   };
 }
 
@@ -492,36 +496,26 @@ export async function deferSend(send: DeferredSend): Promise<void> {
   await documentClient.send(new PutCommand({ TableName: tableName(), Item: deferredItem(send) }));
 }
 
-/** Deferred sends of a campaign due at `now`, from the hourly buckets of the last `lookbackHours`. */
-export async function dueDeferredSends(campaign: Campaign, now: Date, lookbackHours = 48): Promise<Array<DeferredSend & Key>> {
-  const hours = Array.from({ length: lookbackHours + 1 }, (_, index) =>
-    dueHour(new Date(now.getTime() - index * 3_600_000).toISOString()),
-  );
+/**
+ * Deferred sends of a campaign due at `now`: the UTC days of the last `lookbackDays` up to now
+ * (a run that missed a few hours, or days, still finds what was due meanwhile).
+ */
+export async function dueDeferredSends(campaign: Campaign, now: Date, lookbackDays = 3): Promise<Array<DeferredSend & Key>> {
+  const days = Array.from({ length: lookbackDays + 1 }, (_, index) => new Date(now.getTime() - index * DAY).toISOString().slice(0, 10));
   const pages = await Promise.all(
-    hours.map((hour) =>
+    days.map((day) =>
       queryAll({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': messageKeys.deferredPartition(campaign, hour) },
+        KeyConditionExpression: 'pk = :pk AND sk <= :now',
+        ExpressionAttributeValues: { ':pk': messageKeys.deferredPartition(campaign, day), ':now': `${now.toISOString()}~` },
       }),
     ),
   );
-  return (pages.flat() as unknown as Array<DeferredSend & Key>).filter((send) => send.dueAt <= now.toISOString());
+  return pages.flat() as unknown as Array<DeferredSend & Key>;
 }
 
-/** Remove a handled deferred item, unless it was replaced meanwhile (same key, another due time). */
-export async function removeDeferredSend(send: DeferredSend & Key): Promise<void> {
-  try {
-    await documentClient.send(
-      new DeleteCommand({
-        TableName: tableName(),
-        Key: { pk: send.pk, sk: send.sk },
-        ConditionExpression: 'dueAt = :dueAt',
-        ExpressionAttributeValues: { ':dueAt': send.dueAt },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+/** Remove a handled deferred item. */
+export async function removeDeferredSend(send: Key): Promise<void> {
+  await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: { pk: send.pk, sk: send.sk } }));
 }
 
 // ---- Win-back attribution ------------------------------------------------------------------
@@ -550,9 +544,7 @@ export const closeOpenWinbackItem = (open: Key): TransactItem => ({
   Delete: { TableName: tableName(), Key: { pk: open.pk, sk: open.sk } },
 });
 
-export async function closeOpenWinback(open: Key): Promise<void> {
-  await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: { pk: open.pk, sk: open.sk } }));
-}
+export const closeOpenWinback = removeDeferredSend;
 
 /** The customer's first order placed in (from, to], from their timeline (kind `order`). */
 export async function firstOrderBetween(

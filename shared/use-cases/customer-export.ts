@@ -33,7 +33,7 @@ export async function exportCustomer(customerId: string, clock: Clock = systemCl
   const items: Record<string, Item[]> = {};
   for (const item of [...partition, ...located]) {
     if (item === profile) continue;
-    const type = typeof item.type === 'string' ? item.type : 'unknown';
+    const type = typeof item.type === 'string' ? item.type : typeof item.kind === 'string' ? item.kind : 'unknown';
     // Unregistered types are exported too: the export shows everything held, the registry test flags them.
     if (itemType(type)?.exported === false) continue;
     const { type: _type, ...rest } = withoutStorageAttributes(item);

@@ -17,7 +17,8 @@ interface Client {
 }
 
 export interface Faults {
-  throttle(operations: readonly string[], times: number): void;
+  /** Throttle `times` calls of these operations; every other one unless `every` says otherwise. */
+  throttle(operations: readonly string[], times: number, every?: number): void;
   crashAfter(calls: number): void;
   revive(): void;
   readonly stats: { throttled: number; calls: number; crashed: boolean };
@@ -26,6 +27,7 @@ export interface Faults {
 export function installFaults(clients: Record<string, Client>): Faults {
   let throttleLeft = 0;
   let matching = 0;
+  let throttleEvery = 2;
   let throttleOps = new Set<string>();
   let crashAt: number | undefined;
   const stats = { throttled: 0, calls: 0, crashed: false };
@@ -50,9 +52,9 @@ export function installFaults(clients: Record<string, Client>): Faults {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = String(context.commandName ?? '').replace(/Command$/, '');
-        // Every other matching call, so that the SDK's retry of a throttled call can succeed, as
-        // it does against a real table whose capacity frees up.
-        if (throttleLeft > 0 && throttleOps.has(operation) && matching++ % 2 === 0) {
+        // By default every other matching call, so that the SDK's retry of a throttled call can
+        // succeed, as it does against a real table whose capacity frees up.
+        if (throttleLeft > 0 && throttleOps.has(operation) && matching++ % throttleEvery === 0) {
           throttleLeft--;
           stats.throttled++;
           throw Object.assign(new Error('Rate of requests exceeds the allowed throughput (injected)'), {
@@ -69,8 +71,9 @@ export function installFaults(clients: Record<string, Client>): Faults {
 
   return {
     stats,
-    throttle(operations, times) {
+    throttle(operations, times, every = 2) {
       throttleOps = new Set(operations);
+      throttleEvery = every;
       matching = 0;
       throttleLeft = times;
     },

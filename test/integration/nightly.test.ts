@@ -27,7 +27,16 @@ async function api(method: string, path: string, options: { body?: unknown; role
 }
 
 const runJob = (job: string, input: Record<string, unknown>) => local.stack.runJob(job, input);
-const busEvents = async () => ({ events: local.stack.bus.events, deadLetters: local.stack.bus.deadLetters });
+interface LifecycleDetail {
+  customerId: string;
+  from: string;
+  to: string;
+  asOf: string;
+}
+const busEvents = async () => ({
+  events: local.stack.bus.events as unknown as Array<{ 'detail-type': string; detail: LifecycleDetail & Record<string, unknown> }>,
+  deadLetters: local.stack.bus.deadLetters,
+});
 let serial = 0;
 const unique = (prefix: string) => `${prefix}${process.pid}x${serial++}`;
 

@@ -1,0 +1,92 @@
+// The benchmark's own arithmetic: billed item sizes (the cost model starts from them), quantiles,
+// and the replay of recorded DynamoDB calls with fresh ids. Expected values worked out by hand from
+// the rules in the DynamoDB developer guide ("Item sizes and formats").
+import { GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { replayer } from '../../../bench/support/dynamo-replay.js';
+import { itemSize } from '../../../bench/support/item-size.js';
+import { median, quantile } from '../../../bench/support/stats.js';
+
+describe('itemSize', () => {
+  it('counts names and strings in UTF-8 bytes', () => {
+    // "pk" 2 + "CUS#1" 5; "x" 1 + "é" 2
+    expect(itemSize({ pk: { S: 'CUS#1' } })).toBe(7);
+    expect(itemSize({ x: { S: 'é' } })).toBe(3);
+  });
+
+  it('counts a number as one byte per two significant digits plus one', () => {
+    // "n" 1 + 12345 (5 digits → 3) + 1
+    expect(itemSize({ n: { N: '123.45' } })).toBe(5);
+    // leading and trailing zeroes are not significant: 0.0500 → "5" → 1 + 1
+    expect(itemSize({ n: { N: '0.0500' } })).toBe(3);
+    expect(itemSize({ n: { N: '-7' } })).toBe(3);
+  });
+
+  it('counts maps and lists as 3 bytes plus their elements plus 1 byte each', () => {
+    // "m" 1 + 3 + ("a" 1 + true 1 + 1) = 7
+    expect(itemSize({ m: { M: { a: { BOOL: true } } } })).toBe(7);
+    // "l" 1 + 3 + ("xy" 2 + 1) + (null 1 + 1) = 9
+    expect(itemSize({ l: { L: [{ S: 'xy' }, { NULL: true }] } })).toBe(9);
+    expect(itemSize({ e: { M: {} } })).toBe(4);
+  });
+
+  it('adds up every attribute of an item', () => {
+    const item = {
+      pk: { S: 'CUS#1' },
+      n: { N: '123.45' },
+      m: { M: { a: { BOOL: true } } },
+      l: { L: [{ S: 'xy' }, { NULL: true }] },
+    };
+    expect(itemSize(item)).toBe(7 + 5 + 7 + 9);
+  });
+});
+
+describe('quantile', () => {
+  it('takes the nearest rank of the sorted samples', () => {
+    expect(median([5, 1, 3, 2, 4])).toBe(3);
+    expect(quantile([5, 1, 3, 2, 4], 1)).toBe(5);
+    expect(quantile([5, 1, 3, 2, 4], 0)).toBe(1);
+    const hundred = Array.from({ length: 100 }, (_, index) => 100 - index);
+    expect(quantile(hundred, 0.99)).toBe(99);
+    expect(quantile(hundred, 0.5)).toBe(50);
+  });
+
+  it('has no quantile of nothing', () => {
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('replayer', () => {
+  it('rebuilds the recorded commands with fresh values for every token', () => {
+    const replay = replayer(
+      [
+        { command: 'GetItemCommand', input: JSON.stringify({ TableName: 't', Key: { pk: { S: 'CUS#cus_A' } } }) },
+        {
+          command: 'TransactWriteItemsCommand',
+          input: JSON.stringify({
+            TransactItems: [{ Put: { TableName: 't', Item: { pk: { S: 'ORDERID#o.1' }, customer: { S: 'cus_A' } } } }],
+          }),
+        },
+      ],
+      ['cus_A', 'o.1'],
+    );
+    const [get, write] = replay(
+      new Map([
+        ['cus_A', 'cus_B'],
+        ['o.1', 'o.2'],
+      ]),
+    );
+    expect(get).toBeInstanceOf(GetItemCommand);
+    expect(get?.input).toEqual({ TableName: 't', Key: { pk: { S: 'CUS#cus_B' } } });
+    expect(write).toBeInstanceOf(TransactWriteItemsCommand);
+    expect(write?.input).toEqual({
+      TransactItems: [{ Put: { TableName: 't', Item: { pk: { S: 'ORDERID#o.2' }, customer: { S: 'cus_B' } } } }],
+    });
+  });
+
+  it('treats a token as text, not as a pattern', () => {
+    // "o.1" must not match "ox1"
+    const replay = replayer([{ command: 'GetItemCommand', input: '{"Key":{"pk":{"S":"ox1|o.1"}}}' }], ['o.1']);
+    expect(replay(new Map([['o.1', 'N']]))[0]?.input).toEqual({ Key: { pk: { S: 'ox1|N' } } });
+  });
+});
