@@ -223,6 +223,12 @@ const benchmark: Benchmark = {
   title: `API on DynamoDB Local (${CONNECTIONS} connections, ${SIZES.full.seconds} s each)`,
   async run(context) {
     const size = context.quick ? SIZES.quick : SIZES.full;
+    context.note(
+      'The local API (its JWT check, the handler chain, the handlers from source) runs in the benchmark process; ' +
+        'autocannon runs in a child process (latencies taken exactly from its response events: its own histogram ' +
+        'rounds to whole ms). The floor replays the DynamoDB calls captured from one request of the handler, with ' +
+        'fresh ids, through a bare SDK client in the benchmark process, as many in flight as there are connections.',
+    );
     const stack = await context.stack();
     const token = await stack.auth.issue('admin');
     const unique = `${process.pid}x${Date.now().toString(36)}`;

@@ -3,8 +3,9 @@
 // `importOrders`: POST /orders/batch, 100 rows a call, 8 calls in flight, customers created on
 // first sight) into the local stack. Its floor: bare BatchWriteItem of the very items the import
 // left in the table (every item its requests put or updated, read back after the import), 25 per
-// call, as many calls in flight. The profiles it built also give the item size that the cost
-// model (docs/performance.md) starts from.
+// call, as many calls in flight. The imported customers then feed the cost model
+// (docs/performance.md): the size of their profiles, and the share of them that two consecutive
+// nightly runs rewrite.
 import {
   type AttributeValue,
   BatchGetItemCommand,
@@ -12,17 +13,23 @@ import {
   DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import type { LocalStack } from '../infra/local/local-stack.js';
+import { table as tableDeclaration } from '../shared/app.js';
+import { ENV } from '../shared/config.js';
 import { parseCsvTable } from '../shared/import/csv.js';
 import { importOrders } from '../shared/import/http-importer.js';
 import { keys } from '../shared/store/keys.js';
 import { type RecordedCall, recordCalls } from './support/dynamo-replay.js';
+import { nightlyCostPerMillion, PRICES } from './support/cost-model.js';
+import { timeInvocations } from './support/invocations.js';
 import { itemSize } from './support/item-size.js';
 import { quantile, timed } from './support/stats.js';
 import type { Benchmark } from './types.js';
 
-const ORDERS = 70_000;
-const CUSTOMERS = 23_570;
+const SIZES = { full: { orders: 70_000, customers: 23_570 }, quick: { orders: 2_000, customers: 700 } };
 const CONCURRENCY = 8;
+/** The synthetic orders run from 1997-01-01 for 546 days; the nightly runs follow. */
+const NIGHTS = ['1998-07-01', '1998-07-02'];
 const ROUTE = 'POST /orders/batch';
 const CATEGORIES = ['pop', 'rock', 'jazz', 'classical', 'soundtrack', 'country'];
 
@@ -127,54 +134,148 @@ async function writeItems(client: DynamoDBClient, table: string, items: Key[]): 
   });
 }
 
+/** One nightly run for `asOf`: the scoring shards' counts, the events, the function time. */
+async function nightly(stack: LocalStack, asOf: string) {
+  const before = stack.bus.events.length;
+  const { invocations, result: run } = await timeInvocations(stack, () => timed(() => stack.runJob('nightly', { asOf })));
+  const events = stack.bus.events.slice(before);
+  const totals = { customers: 0, written: 0, lifecycleChanges: 0 };
+  for (const event of events) {
+    const detail = event.detail as { phase?: number; asOf?: string; counts?: Record<string, number> };
+    if (event['detail-type'] !== 'analytics.shard.completed' || detail.phase !== 2 || detail.asOf !== asOf) continue;
+    for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += detail.counts?.[key] ?? 0;
+  }
+  const winbackTransitions = events.filter(
+    (event) =>
+      event['detail-type'] === 'customer.lifecycle.changed' &&
+      ['at_risk', 'churned'].includes(String((event.detail as { to?: unknown }).to)),
+  ).length;
+  return { seconds: run.ms / 1000, ...totals, winbackTransitions, events: events.length, invocations };
+}
+
+const dollars = (value: number) => `$${value < 1 ? value.toFixed(3) : value.toFixed(2)}`;
+
 const benchmark: Benchmark = {
-  title: `Order import (${ORDERS.toLocaleString('en')} rows) against bare batch writes`,
+  title: 'Order import against bare batch writes; what the imported customers cost a night',
   async run(context) {
+    const { orders, customers } = context.quick ? SIZES.quick : SIZES.full;
     const stack = await context.stack();
     const token = await stack.auth.issue('ingest', { subject: 'bench-import' });
     const unique = `${process.pid}x${Date.now().toString(36)}`;
-    const table = parseCsvTable(syntheticOrdersCsv(ORDERS, CUSTOMERS, unique));
+    const table = parseCsvTable(syntheticOrdersCsv(orders, customers, unique));
 
-    context.log(`importing ${ORDERS.toLocaleString('en')} orders of ${CUSTOMERS.toLocaleString('en')} customers…`);
+    context.log(`importing ${orders.toLocaleString('en')} orders of ${customers.toLocaleString('en')} customers…`);
     const { calls, result: imported } = await recordCalls(stack, ROUTE, () =>
       timed(() =>
         importOrders(table.rows, { api: stack.urls.api, token, concurrency: CONCURRENCY, createMissing: true }),
       ),
     );
     const report = imported.value;
-    if (report.created !== ORDERS) {
+    if (report.created !== orders) {
       const sample = report.errors.slice(0, 3).map((error) => `row ${error.row} ${error.field}: ${error.reason}`);
-      throw new Error(`the import recorded ${report.created} of ${ORDERS} orders (${report.failed} refused): ${sample.join('; ')}`);
+      throw new Error(`the import recorded ${report.created} of ${orders} orders (${report.failed} refused): ${sample.join('; ')}`);
     }
 
     const client = new DynamoDBClient({ maxAttempts: 8 });
-    const tableName = stack.env.TABLE_NAME as string;
+    const tableName = stack.env[ENV.tableName] as string;
     const items = await readItems(client, tableName, [...writtenKeys(calls).values()]);
     context.log(`floor: BatchWriteItem of the same ${items.length.toLocaleString('en')} items…`);
     const floor = await timed(() => writeItems(client, tableName, items));
     client.destroy();
 
-    const sizes = items.map(itemSize);
-    const megabytes = sizes.reduce((sum, size) => sum + size, 0) / 1e6;
+    const megabytes = items.map(itemSize).reduce((sum, size) => sum + size, 0) / 1e6;
     const profileSk = keys.customer('any').sk;
     const profiles = items.filter((item) => item.sk?.S === profileSk).map(itemSize);
     context.note(
-      `The import wrote ${items.length.toLocaleString('en')} items (${megabytes.toFixed(1)} MB) in ` +
-        `${calls.length.toLocaleString('en')} DynamoDB calls; the floor writes the same items (read back after the import).`,
+      `${orders.toLocaleString('en')} synthetic CDNOW-shaped order rows (${customers.toLocaleString('en')} customers, ` +
+        '18 months, every customer buys once, repeat orders mostly by a few) go through the real import: CSV parsing ' +
+        `and \`importOrders\` (POST /orders/batch, 100 rows a call, ${CONCURRENCY} calls in flight, customers created ` +
+        `on first sight). They wrote ${items.length.toLocaleString('en')} items (${megabytes.toFixed(1)} MB) in ` +
+        `${calls.length.toLocaleString('en')} DynamoDB calls; the floor writes the very same items (read back after ` +
+        `the import) with bare BatchWriteItem, 25 a call, ${CONCURRENCY} calls in flight.`,
     );
+
+    context.log(`nightly analytics on the imported customers, ${NIGHTS.join(' then ')}…`);
+    const [first, second] = [await nightly(stack, NIGHTS[0] as string), await nightly(stack, NIGHTS[1] as string)];
+    context.note(
+      'The nightly runs feed the cost model (docs/performance.md): the first scores every customer; the second, a ' +
+        'day later with no new orders, shows how many profiles an ordinary night rewrites.',
+    );
+    const rate = (count: number, of: number) => `${count.toLocaleString('en')} of ${of.toLocaleString('en')}`;
+
+    const reader = new DynamoDBClient({ maxAttempts: 8 });
+    const scored = await readItems(
+      reader,
+      tableName,
+      items.filter((item) => item.sk?.S === profileSk).map((item) => ({ pk: item.pk as AttributeValue, sk: item.sk as AttributeValue })),
+    );
+    reader.destroy();
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+    const indexKeys = tableDeclaration.indexes.map((index) => index.partitionKey);
+    const meanProfileBytes = mean(scored.map(itemSize));
+    const meanIndexesPerProfile = mean(scored.map((item) => indexKeys.filter((key) => item[key] !== undefined).length));
+    const cost = nightlyCostPerMillion({
+      customers: second.customers,
+      meanProfileBytes,
+      meanIndexesPerProfile,
+      written: second.written,
+      lifecycleChanges: second.lifecycleChanges,
+      winbackTransitions: second.winbackTransitions,
+      events: second.events,
+      gbSeconds: second.invocations.gbSeconds,
+      invocations: second.invocations.count,
+      scansPerNight: 2,
+    });
+    context.note(
+      `Cost model inputs measured on the second night: profile ${Math.round(meanProfileBytes)} B on average after scoring, ` +
+        `in ${meanIndexesPerProfile.toFixed(2)} indexes on average; ${rate(second.written, second.customers)} rewritten; ` +
+        `${second.lifecycleChanges} lifecycle changes (${second.winbackTransitions} to at risk or churned); ` +
+        `${second.events} events; ${second.invocations.count} invocations, ${second.invocations.gbSeconds.toFixed(1)} GB-s. ` +
+        `Prices: us-east-1 on-demand, $${PRICES.dynamoReadUnit * 1e6} per million read units, ` +
+        `$${PRICES.dynamoWriteUnit * 1e6} per million write units, $${PRICES.lambdaGbSecond} per GB-s (arm64), ` +
+        `$${PRICES.eventBridgeEvent * 1e6} per million events, $${PRICES.sesMessage * 1000} per 1,000 emails.`,
+    );
+    const line = (name: string, entry: { quantity: number; unit: string; dollars: number }) => ({
+      name: `per 1M customers per night: ${name}`,
+      value: entry.quantity,
+      unit: entry.unit,
+      notes: dollars(entry.dollars),
+    });
     return [
       {
-        name: `import of ${ORDERS.toLocaleString('en')} orders (${report.customersCreated.toLocaleString('en')} new customers)`,
+        name: `import of ${orders.toLocaleString('en')} orders (${report.customersCreated.toLocaleString('en')} new customers)`,
         value: imported.ms / 1000,
         unit: 's',
-        reference: { name: `bare BatchWriteItem of the same ${items.length.toLocaleString('en')} items`, value: floor.ms / 1000, unit: 's' },
-        notes: `${Math.round(ORDERS / (imported.ms / 1000))} orders/s; floor ${Math.round(items.length / (floor.ms / 1000))} items/s; ${CONCURRENCY} requests in flight on both sides`,
+        reference: {
+          name: `bare BatchWriteItem of the same ${items.length.toLocaleString('en')} items`,
+          value: floor.ms / 1000,
+          unit: 's',
+        },
+        notes: `${Math.round(orders / (imported.ms / 1000))} orders/s; floor ${Math.round(items.length / (floor.ms / 1000))} items/s`,
       },
       {
         name: 'profile item size after the import (median)',
         value: quantile(profiles, 0.5),
         unit: 'bytes',
-        notes: `p90 ${quantile(profiles, 0.9)} B, max ${quantile(profiles, 1)} B over ${profiles.length.toLocaleString('en')} profiles with ${(ORDERS / CUSTOMERS).toFixed(1)} orders each on average`,
+        notes: `p90 ${quantile(profiles, 0.9)} B, max ${quantile(profiles, 1)} B over ${profiles.length.toLocaleString('en')} profiles (${(orders / customers).toFixed(1)} orders each on average)`,
+      },
+      {
+        name: `profiles rewritten by the second night (${NIGHTS[1]})`,
+        value: (100 * second.written) / Math.max(1, second.customers),
+        unit: '%',
+        reference: { name: `first night (${NIGHTS[0]})`, value: (100 * first.written) / Math.max(1, first.customers), unit: '%' },
+        notes: `${rate(second.written, second.customers)} (first night ${rate(first.written, first.customers)}); lifecycle changes ${second.lifecycleChanges} (first ${first.lifecycleChanges}); ${second.seconds.toFixed(1)} s (first ${first.seconds.toFixed(1)} s)`,
+      },
+      line('DynamoDB reads (2 parallel Scans)', cost.reads),
+      line('DynamoDB writes (rewritten profiles with their indexes)', cost.writes),
+      line('Lambda', cost.lambda),
+      line('EventBridge', cost.events),
+      line('SES (birthdays and win-backs)', cost.emails),
+      {
+        name: 'per 1M customers per night: total',
+        value: cost.total,
+        unit: '$',
+        notes: `${dollars(cost.total * 30)} a month`,
       },
     ];
   },

@@ -69,7 +69,8 @@ for (const file of files) {
     sections.push({ title, figures: [], notes, error: (error as Error).message });
   }
 }
-if (stack) await (await stack).stop();
+// A stack that failed to start was reported by every benchmark that needed it.
+if (stack) await stack.then((started) => started.stop(), () => undefined);
 
 const reportDir = resolve(here, 'reports');
 mkdirSync(reportDir, { recursive: true });

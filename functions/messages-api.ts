@@ -5,7 +5,12 @@ import { unsubscribeConfirmPage, unsubscribedPage } from '../shared/domain/messa
 import { httpHandler } from '../shared/http/handler.js';
 import { businessTimeZone } from '../shared/settings.js';
 import { systemClock } from '../shared/use-cases/customer-profiles.js';
-import { type FeedbackDeps, loadMessageStats, readUnsubscribeToken, unsubscribe } from '../shared/use-cases/messaging/feedback.js';
+import {
+  type FeedbackDeps,
+  loadMessageStats,
+  readUnsubscribeToken,
+  unsubscribe,
+} from '../shared/use-cases/messaging/feedback.js';
 
 const deps = (): FeedbackDeps => ({
   secret: required('unsubscribeSecret'),

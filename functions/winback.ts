@@ -7,7 +7,10 @@ import { fixedClock, messagingDeps } from '../shared/use-cases/messaging/deps.js
 import { jobInputSchema, jobInstant } from '../shared/use-cases/messaging/job-input.js';
 import { handleLifecycleChange, runWinbackJob } from '../shared/use-cases/messaging/winback.js';
 
-const lifecycleEventSchema = z.object({ 'detail-type': z.literal('customer.lifecycle.changed'), detail: z.unknown() });
+const lifecycleEventSchema = z.object({
+  'detail-type': z.literal('customer.lifecycle.changed'),
+  detail: z.unknown(),
+});
 
 export const handler = async (event: unknown) => {
   const job = z.safeParse(jobInputSchema, event);

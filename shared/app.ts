@@ -354,14 +354,15 @@ export const functions = {
   },
   birthday: {
     entry: 'functions/birthday.ts',
-    description: "Birthday greetings, each customer at the greeting hour of their own time zone, once a year",
+    description: 'Birthday greetings, each customer at the greeting hour of their own time zone, once a year',
     grants: ['table:read', 'table:write', 'email:send', 'email:account', 'secret:unsubscribe'],
     schedules: [
       {
         job: 'birthday',
         cron: 'cron(0 * * * ? *)',
         timeZone: 'UTC',
-        description: 'Birthday greetings: every hour at minute 0 (UTC), greeting whoever it is 09:00 for on their birthday',
+        description:
+          'Birthday greetings: every hour at minute 0 (UTC), greeting whoever it is 09:00 for on their birthday',
       },
     ],
     timeoutSeconds: 900,
@@ -405,8 +406,18 @@ export const functions = {
     description: 'One-click unsubscribe (public, signed links) and message statistics per campaign',
     grants: ['table:read', 'table:write', 'secret:unsubscribe'],
     routes: [
-      { method: 'GET', path: '/unsubscribe', roles: 'public', summary: 'Unsubscribe confirmation page (changes nothing)' },
-      { method: 'POST', path: '/unsubscribe', roles: 'public', summary: 'One-click unsubscribe (RFC 8058), idempotent' },
+      {
+        method: 'GET',
+        path: '/unsubscribe',
+        roles: 'public',
+        summary: 'Unsubscribe confirmation page (changes nothing)',
+      },
+      {
+        method: 'POST',
+        path: '/unsubscribe',
+        roles: 'public',
+        summary: 'One-click unsubscribe (RFC 8058), idempotent',
+      },
       {
         method: 'GET',
         path: '/messages/stats',

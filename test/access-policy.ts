@@ -39,7 +39,8 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   },
   {
     name: 'customer writes: admin and the ingestion client',
-    matches: (method, path) => (method === 'POST' && path === '/customers') || (method === 'PATCH' && path === '/customers/{id}'),
+    matches: (method, path) =>
+      (method === 'POST' && path === '/customers') || (method === 'PATCH' && path === '/customers/{id}'),
     must: ['admin', 'ingest'],
   },
   {

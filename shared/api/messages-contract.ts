@@ -4,7 +4,9 @@ import { contract } from '../http/handler.js';
 
 /** The signed token of an unsubscribe link (verified by the use case: a forged one is a 400 on `query.token`). */
 const unsubscribeQuery = z.object({
-  token: z.string().check(z.minLength(1, 'the unsubscribe link has no token'), z.maxLength(2048, 'too long for a token')),
+  token: z
+    .string()
+    .check(z.minLength(1, 'the unsubscribe link has no token'), z.maxLength(2048, 'too long for a token')),
 });
 
 const month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM'));

@@ -17,7 +17,9 @@ const instant = z.iso.datetime({ offset: false });
 
 export const auditQuery = z
   .strictObject({
-    customerId: z.optional(z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'must be a customer id like cus_01J…'))),
+    customerId: z.optional(
+      z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'must be a customer id like cus_01J…')),
+    ),
     day: z.optional(day),
     subject: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
     from: z.optional(instant),

@@ -256,7 +256,11 @@ export function salutationName(profile: ProfileFields): string | undefined {
   if (!name) return undefined;
   if (language?.toLowerCase().startsWith('zh') || language?.toLowerCase().startsWith('ja')) {
     // A name in Latin letters keeps its own order and space (亲爱的 John Smith, not SmithJohn).
-    if (name.given && name.family && !/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(name.family + name.given)) {
+    if (
+      name.given &&
+      name.family &&
+      !/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(name.family + name.given)
+    ) {
       return `${name.given} ${name.family}`;
     }
     const full = `${name.family ?? ''}${name.given ?? ''}`;

@@ -18,8 +18,9 @@ export function addCustomerSkus(counts: PairCounts, skus: readonly string[]): Pa
   for (const x of distinct) {
     for (const y of distinct) {
       if (x === y) continue;
-      const row = (counts[x] ??= {});
+      const row = counts[x] ?? {};
       row[y] = (row[y] ?? 0) + 1;
+      counts[x] = row;
     }
   }
   return counts;
@@ -37,8 +38,9 @@ export function mergePairCounts(...parts: readonly PairCounts[]): PairCounts {
   const merged: PairCounts = {};
   for (const part of parts) {
     for (const [x, row] of Object.entries(part)) {
-      const target = (merged[x] ??= {});
+      const target = merged[x] ?? {};
       for (const [y, count] of Object.entries(row)) target[y] = (target[y] ?? 0) + count;
+      merged[x] = target;
     }
   }
   return merged;

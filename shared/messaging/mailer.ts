@@ -2,7 +2,7 @@
 // template created from shared/messaging/templates/), the unsubscribe headers, the configuration
 // set (bounce, complaint and send events) and tags naming the ledger entry. Paced to the account's
 // send rate (GetAccount), throttled sends retried with exponential backoff and jitter.
-import { GetAccountCommand, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { TemplateData } from '../domain/messaging/content.js';
 import { log } from '../log.js';
 
@@ -24,7 +24,13 @@ export class PermanentSendError extends Error {
   override name = 'PermanentSendError';
 }
 
-const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ServiceUnavailable', 'InternalFailure']);
+const THROTTLING = new Set([
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'ServiceUnavailable',
+  'InternalFailure',
+]);
 const PERMANENT = new Set(['MessageRejected', 'BadRequestException']);
 
 export interface SesMailerOptions {

@@ -88,7 +88,8 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     onErasure: 'keep',
     exported: false,
     retention: 'forever',
-    reason: 'stops late writers (a nightly run, a retried order) from recreating the customer; holds only the id and the time',
+    reason:
+      'stops late writers (a nightly run, a retried order) from recreating the customer; holds only the id and the time',
   },
   {
     type: 'merged',
@@ -114,7 +115,11 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     personal: true,
     home: 'located',
     locate: ({ partition }) =>
-      partition.filter((item) => (item.type === 'order' || item.kind === 'order') && typeof item.orderId === 'string').map((item) => keys.orderId(String(item.orderId))),
+      partition
+        .filter(
+          (item) => (item.type === 'order' || item.kind === 'order') && typeof item.orderId === 'string',
+        )
+        .map((item) => keys.orderId(String(item.orderId))),
     onErasure: 'delete',
     exported: true,
     retention: UNTIL_ERASED,
@@ -183,8 +188,13 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     home: 'located',
     locate: ({ customerId, partition }) =>
       partition
-        .filter((item) => item.type === 'message-ledger' && item.campaign === 'winback' && typeof item.sentAt === 'string')
-        .map((item) => messageKeys.openWinback(String(item.sentAt).slice(0, 10), customerId, String(item.period))),
+        .filter(
+          (item) =>
+            item.type === 'message-ledger' && item.campaign === 'winback' && typeof item.sentAt === 'string',
+        )
+        .map((item) =>
+          messageKeys.openWinback(String(item.sentAt).slice(0, 10), customerId, String(item.period)),
+        ),
     onErasure: 'delete',
     exported: true,
     retention: 'the attribution window (default 30 days)',
@@ -220,7 +230,8 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     onErasure: 'expire',
     exported: false,
     retention: '24 hours (TTL)',
-    reason: 'keyed by caller and key, not by customer: it cannot be found from the customer, and expires within a day',
+    reason:
+      'keyed by caller and key, not by customer: it cannot be found from the customer, and expires within a day',
   },
   // Nightly analytics run state and results: population-level figures, no customer's data.
   ...[

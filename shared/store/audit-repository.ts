@@ -11,14 +11,22 @@ import type { Page } from './customer-repository.js';
 export const AUDIT_TYPE = 'audit';
 
 /** One request's entries (one per customer touched), written before the response leaves. */
-export async function writeAuditEntries(entries: readonly AuditEntry[], retentionDays: number): Promise<void> {
+export async function writeAuditEntries(
+  entries: readonly AuditEntry[],
+  retentionDays: number,
+): Promise<void> {
   const first = entries[0];
   if (!first) return;
   const expiresAt = auditExpiry(first.at, retentionDays);
   const { customerId: _one, ...request } = first;
   await batchWrite([
     ...entries.map((entry) =>
-      putRequest({ ...auditKeys.byCustomer(entry.customerId, entry.at, entry.requestId), type: AUDIT_TYPE, ...entry, expiresAt }),
+      putRequest({
+        ...auditKeys.byCustomer(entry.customerId, entry.at, entry.requestId),
+        type: AUDIT_TYPE,
+        ...entry,
+        expiresAt,
+      }),
     ),
     putRequest({
       ...auditKeys.byDay(first.at, first.requestId),
@@ -50,7 +58,8 @@ function toRecord(item: Record<string, unknown>): AuditRecord {
     route: String(item.route),
     requestId: String(item.requestId),
     status: Number(item.status),
-    customerIds: (item.customerIds as string[] | undefined) ?? (item.customerId ? [String(item.customerId)] : []),
+    customerIds:
+      (item.customerIds as string[] | undefined) ?? (item.customerId ? [String(item.customerId)] : []),
   };
 }
 
@@ -69,7 +78,12 @@ async function queryPage(
       TableName: tableName(),
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ...extra,
-      ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to, ...extra.ExpressionAttributeValues },
+      ExpressionAttributeValues: {
+        ':pk': partition,
+        ':from': from,
+        ':to': to,
+        ...extra.ExpressionAttributeValues,
+      },
       ScanIndexForward: false,
       Limit: limit,
       ExclusiveStartKey: cursor.decode(after),

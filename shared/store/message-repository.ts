@@ -5,9 +5,15 @@
 // one transaction with its counter, so a retry or a re-run can neither lose nor double it.
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
-import type { Campaign, MessagingState, SkipReason, Suppression, SuppressionReason } from '../domain/messaging/decision.js';
+import type {
+  Campaign,
+  MessagingState,
+  SkipReason,
+  Suppression,
+  SuppressionReason,
+} from '../domain/messaging/decision.js';
 import type { LedgerRef } from '../domain/messaging/ses-events.js';
-import { type OutcomeCounter, skipCounter, type StatsItem } from '../domain/messaging/stats.js';
+import { type OutcomeCounter, type StatsItem, skipCounter } from '../domain/messaging/stats.js';
 import { ulid } from '../ids.js';
 import { fromItem as customerFromItem, type StoredCustomer } from './customer-repository.js';
 import { cancellationCodes, isConditionFailure, queryAll } from './dynamo-helpers.js';
@@ -78,7 +84,11 @@ export async function getMessagingState(customerId: string): Promise<MessagingSt
 
 /** Nothing goes into the partition of a customer erased (or merged away) meanwhile. */
 const profileExists = (customerId: string): TransactItem => ({
-  ConditionCheck: { TableName: tableName(), Key: keys.customer(customerId), ConditionExpression: 'attribute_exists(pk)' },
+  ConditionCheck: {
+    TableName: tableName(),
+    Key: keys.customer(customerId),
+    ConditionExpression: 'attribute_exists(pk)',
+  },
 });
 
 function logItem(customerId: string, at: string, log: MessageLog): TransactItem {
@@ -87,7 +97,14 @@ function logItem(customerId: string, at: string, log: MessageLog): TransactItem 
   return {
     Put: {
       TableName: tableName(),
-      Item: { ...keys.timeline(customerId, at, 'message', id), kind: 'message', at, id, customerId, ...fields },
+      Item: {
+        ...keys.timeline(customerId, at, 'message', id),
+        kind: 'message',
+        at,
+        id,
+        customerId,
+        ...fields,
+      },
     },
   };
 }
@@ -112,7 +129,12 @@ function countItem(campaign: Campaign, month: string, counters: Record<string, n
 }
 
 /** Write the message log entry alone (decisions that change no ledger: a repeat, a deferral). */
-export async function logDecision(customerId: string, at: string, log: MessageLog, count?: { month: string; counter: string }) {
+export async function logDecision(
+  customerId: string,
+  at: string,
+  log: MessageLog,
+  count?: { month: string; counter: string },
+) {
   try {
     await transactWrite({
       TransactItems: [
@@ -201,7 +223,12 @@ export async function claimSend(input: {
 }
 
 /** Record a decision not to send: the ledger entry (once), its counter and the log entry. */
-export async function recordSkip(input: { ref: LedgerRef; at: string; month: string; reason: SkipReason }): Promise<'recorded' | 'exists' | 'gone'> {
+export async function recordSkip(input: {
+  ref: LedgerRef;
+  at: string;
+  month: string;
+  reason: SkipReason;
+}): Promise<'recorded' | 'exists' | 'gone'> {
   const { ref, at, month, reason } = input;
   try {
     await transactWrite({
@@ -210,12 +237,25 @@ export async function recordSkip(input: { ref: LedgerRef; at: string; month: str
         {
           Put: {
             TableName: tableName(),
-            Item: { ...ledgerKey(ref), type: 'message-ledger', ...ref, state: 'skipped', reason, month, decidedAt: at },
+            Item: {
+              ...ledgerKey(ref),
+              type: 'message-ledger',
+              ...ref,
+              state: 'skipped',
+              reason,
+              month,
+              decidedAt: at,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
         countItem(ref.campaign, month, { [skipCounter(reason)]: 1 }),
-        logItem(ref.customerId, at, { campaign: ref.campaign, period: ref.period, decision: 'skipped', reason }),
+        logItem(ref.customerId, at, {
+          campaign: ref.campaign,
+          period: ref.period,
+          decision: 'skipped',
+          reason,
+        }),
       ],
     });
     return 'recorded';
@@ -229,7 +269,11 @@ export async function recordSkip(input: { ref: LedgerRef; at: string; month: str
  * Take over a claim left without outcome (a crashed send), only if nobody else did since:
  * conditional on the claim time that was read. Its reminder moves to the new resolution time.
  */
-export async function reclaimSend(entry: LedgerEntry, at: string, resolveAt: string): Promise<LedgerEntry | undefined> {
+export async function reclaimSend(
+  entry: LedgerEntry,
+  at: string,
+  resolveAt: string,
+): Promise<LedgerEntry | undefined> {
   const ref: LedgerRef = { customerId: entry.customerId, campaign: entry.campaign, period: entry.period };
   const reminder = deferredItem({ ...ref, dueAt: resolveAt, reason: 'resolve-claim' });
   try {
@@ -253,11 +297,19 @@ export async function reclaimSend(entry: LedgerEntry, at: string, resolveAt: str
           },
         },
         // The same key (due in the same hour) is replaced by the Put: a transaction may touch an item once.
-        ...(entry.reminderPk === reminder.pk && entry.reminderSk === reminder.sk ? [] : reminderDeletion(entry)),
+        ...(entry.reminderPk === reminder.pk && entry.reminderSk === reminder.sk
+          ? []
+          : reminderDeletion(entry)),
         { Put: { TableName: tableName(), Item: reminder } },
       ],
     });
-    return { ...entry, claimedAt: at, attempts: (entry.attempts ?? 1) + 1, reminderPk: reminder.pk, reminderSk: reminder.sk };
+    return {
+      ...entry,
+      claimedAt: at,
+      attempts: (entry.attempts ?? 1) + 1,
+      reminderPk: reminder.pk,
+      reminderSk: reminder.sk,
+    };
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
     throw error;
@@ -282,7 +334,12 @@ export type SendOutcome =
  * starts waiting for an order to attribute. Conditional on the entry still being claimed, so an
  * outcome is recorded (and counted) once.
  */
-export async function recordOutcome(input: { entry: LedgerEntry; at: string; outcome: SendOutcome; attributionUntil?: string }): Promise<boolean> {
+export async function recordOutcome(input: {
+  entry: LedgerEntry;
+  at: string;
+  outcome: SendOutcome;
+  attributionUntil?: string;
+}): Promise<boolean> {
   const { entry, at, outcome } = input;
   const ref: LedgerRef = { customerId: entry.customerId, campaign: entry.campaign, period: entry.period };
   const names: Record<string, string> = { '#state': 'state' };
@@ -295,7 +352,12 @@ export async function recordOutcome(input: { entry: LedgerEntry; at: string; out
     sets.push('sentAt = :at', 'sesMessageId = :messageId');
     values[':messageId'] = outcome.sesMessageId;
     counter = 'sent';
-    log = { ...base, decision: 'sent', sesMessageId: outcome.sesMessageId, ...(outcome.recovered ? { reason: 'recovered-after-crash' } : {}) };
+    log = {
+      ...base,
+      decision: 'sent',
+      sesMessageId: outcome.sesMessageId,
+      ...(outcome.recovered ? { reason: 'recovered-after-crash' } : {}),
+    };
   } else if (outcome.state === 'failed') {
     sets.push('#error = :error');
     names['#error'] = 'error';
@@ -360,7 +422,8 @@ export async function markAcceptedBySes(ref: LedgerRef, sesMessageId: string, at
       new UpdateCommand({
         TableName: tableName(),
         Key: ledgerKey(ref),
-        UpdateExpression: 'SET sesAcceptedAt = if_not_exists(sesAcceptedAt, :at), sesAcceptedId = if_not_exists(sesAcceptedId, :id)',
+        UpdateExpression:
+          'SET sesAcceptedAt = if_not_exists(sesAcceptedAt, :at), sesAcceptedId = if_not_exists(sesAcceptedId, :id)',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':at': at, ':id': sesMessageId },
       }),
@@ -370,7 +433,10 @@ export async function markAcceptedBySes(ref: LedgerRef, sesMessageId: string, at
   }
 }
 
-export type FeedbackCounter = Extract<OutcomeCounter, 'bounced' | 'complained' | 'unsubscribed' | 'converted'>;
+export type FeedbackCounter = Extract<
+  OutcomeCounter,
+  'bounced' | 'complained' | 'unsubscribed' | 'converted'
+>;
 const FEEDBACK_ATTRIBUTE: Record<FeedbackCounter, string> = {
   bounced: 'bouncedAt',
   complained: 'complainedAt',
@@ -393,7 +459,7 @@ export async function recordAfterMessage(input: {
   with?: TransactItem[];
 }): Promise<boolean> {
   const entry = await getLedger(input.ref);
-  if (!entry || entry.state !== 'sent') return false;
+  if (entry?.state !== 'sent') return false;
   const attribute = FEEDBACK_ATTRIBUTE[input.counter];
   const names: Record<string, string> = { '#stamp': attribute, '#state': 'state' };
   const values: Record<string, unknown> = { ':at': input.at, ':sent': 'sent' };
@@ -435,7 +501,10 @@ export async function findSuppression(addressHash: string): Promise<Suppression 
   const item = await getItem(messageKeys.suppression(addressHash));
   if (!item) return undefined;
   const reasons = item.reasons instanceof Set ? [...(item.reasons as Set<SuppressionReason>)] : [];
-  return { reasons, ...(typeof item.unsubscribedAt === 'string' ? { unsubscribedAt: item.unsubscribedAt } : {}) };
+  return {
+    reasons,
+    ...(typeof item.unsubscribedAt === 'string' ? { unsubscribedAt: item.unsubscribedAt } : {}),
+  };
 }
 
 /** Add an address (by hash) to the suppression list; repeating it only adds the reason. */
@@ -456,7 +525,11 @@ export async function suppress(addressHash: string, reason: SuppressionReason, a
 // ---- Counters ------------------------------------------------------------------------------
 
 /** The counter items of the months `from`..`to` (`YYYY-MM`), every campaign. */
-export async function loadStats(campaigns: readonly Campaign[], from: string, to: string): Promise<StatsItem[]> {
+export async function loadStats(
+  campaigns: readonly Campaign[],
+  from: string,
+  to: string,
+): Promise<StatsItem[]> {
   const pages = await Promise.all(
     campaigns.map((campaign) =>
       queryAll({
@@ -500,13 +573,22 @@ export async function deferSend(send: DeferredSend): Promise<void> {
  * Deferred sends of a campaign due at `now`: the UTC days of the last `lookbackDays` up to now
  * (a run that missed a few hours, or days, still finds what was due meanwhile).
  */
-export async function dueDeferredSends(campaign: Campaign, now: Date, lookbackDays = 3): Promise<Array<DeferredSend & Key>> {
-  const days = Array.from({ length: lookbackDays + 1 }, (_, index) => new Date(now.getTime() - index * DAY).toISOString().slice(0, 10));
+export async function dueDeferredSends(
+  campaign: Campaign,
+  now: Date,
+  lookbackDays = 3,
+): Promise<Array<DeferredSend & Key>> {
+  const days = Array.from({ length: lookbackDays + 1 }, (_, index) =>
+    new Date(now.getTime() - index * DAY).toISOString().slice(0, 10),
+  );
   const pages = await Promise.all(
     days.map((day) =>
       queryAll({
         KeyConditionExpression: 'pk = :pk AND sk <= :now',
-        ExpressionAttributeValues: { ':pk': messageKeys.deferredPartition(campaign, day), ':now': `${now.toISOString()}~` },
+        ExpressionAttributeValues: {
+          ':pk': messageKeys.deferredPartition(campaign, day),
+          ':now': `${now.toISOString()}~`,
+        },
       }),
     ),
   );

@@ -3,7 +3,13 @@
 // order on the customer's timeline, and the profile aggregates. A refund is the order's new state
 // (conditional on its revision) plus the aggregates, again in one transaction. So an acknowledged
 // order or refund is counted exactly once, and a crash can only leave nothing or everything.
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import {
@@ -18,6 +24,7 @@ import { cancellationCodes, isConditionFailure } from './dynamo-helpers.js';
 import { customerPartition, type Key, keys, TIMELINE_PREFIX } from './keys.js';
 
 type Item = Record<string, unknown>;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Attributes of the order item that are storage, not order. */
 const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'kind', 'at']);
@@ -90,7 +97,7 @@ interface Expression {
 }
 
 /** The profile update adding a group of orders (see `activityDelta`), with its guards. */
-function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: ActivityCursor) {
+function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: ActivityCursor): TransactItem {
   const expression: Expression = {
     names: {
       '#count': 'orderCount',
@@ -168,60 +175,132 @@ function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: Activ
   };
 }
 
-export type GroupWriteResult =
-  | { outcome: 'written' }
-  /** Indexes (into the group) of orders whose id was already claimed: retries or duplicates. */
-  | { outcome: 'taken'; indexes: number[] }
-  /** The profile changed between the read and the write (a concurrent order, a merge): read again. */
-  | { outcome: 'stale' };
-
-/**
- * One transaction: claim every order id, put every order on the timeline, add the delta to the
- * profile. Tells which claims were taken when it is cancelled.
- */
-export async function writeOrderGroup(
-  customerId: string,
-  orders: ReadonlyArray<{ record: OrderRecord; fingerprint: string }>,
-  delta: ActivityDelta,
-  cursor: ActivityCursor,
-): Promise<GroupWriteResult> {
+/** The profile fields an order write reads, for many customers in one round trip. */
+export async function loadOrderTargets(customerIds: readonly string[]): Promise<Map<string, OrderTarget>> {
   const TableName = tableName();
-  try {
-    await documentClient.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          ...orders.flatMap(({ record, fingerprint }) => [
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.orderId(record.orderId),
-                  type: 'order-claim',
-                  orderId: record.orderId,
-                  customerId,
-                  orderSk: orderKey(record).sk,
-                  fingerprint,
-                  recordedAt: record.recordedAt,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
+  const targets = new Map<string, OrderTarget>();
+  const distinct = [...new Set(customerIds)];
+  for (let start = 0; start < distinct.length; start += 100) {
+    let pending: Item[] | undefined = distinct.slice(start, start + 100).map((id) => keys.customer(id));
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const result = await documentClient.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TableName]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ProjectionExpression: 'pk, #first, #last, #skus, #merging',
+              ExpressionAttributeNames: {
+                '#first': 'firstOrderAt',
+                '#last': 'lastOrderAt',
+                '#skus': 'skus',
+                '#merging': 'mergingInto',
               },
             },
-            { Put: { TableName, Item: orderToItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ]),
-          addOrdersUpdate(customerId, delta, cursor),
-        ],
-      }),
-    );
-    return { outcome: 'written' };
+          },
+        }),
+      );
+      for (const item of result.Responses?.[TableName] ?? []) {
+        const { pk, ...target } = item;
+        targets.set(String(pk).slice(customerPartition('').length), target as OrderTarget);
+      }
+      pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
+    }
+  }
+  return targets;
+}
+
+/** New orders of one customer, written together with that customer's profile change. */
+export interface GroupWrite {
+  customerId: string;
+  orders: ReadonlyArray<{ record: OrderRecord; fingerprint: string }>;
+  /** What the orders add to an existing profile, guarded by the values it was computed from. */
+  update?: { delta: ActivityDelta; cursor: ActivityCursor };
+  /**
+   * Or a profile to create with these orders already in its aggregates (an import's unknown
+   * external id): the profile and its external-id claim are put in the same transaction.
+   */
+  create?: { item: Item; externalId: string };
+}
+
+/** Items one group takes in a transaction. */
+export const groupSize = (group: GroupWrite) => 2 * group.orders.length + (group.create ? 2 : 1);
+
+export interface GroupOutcome {
+  /** Orders (indexes into the group) whose id was already claimed: retries or duplicates. */
+  taken: number[];
+  /** The profile changed since it was read, or is gone: read again. */
+  stale: boolean;
+  /** The profile to create exists already (its external id was claimed meanwhile). */
+  createFailed: boolean;
+}
+
+/**
+ * Groups of several customers in ONE transaction (at most 100 items): each order's id claim and
+ * timeline item, each customer's profile update (or creation). All or nothing; when cancelled,
+ * the per-item reasons say which group failed why, so the others can simply be sent again.
+ */
+export async function writeOrderPack(groups: readonly GroupWrite[]): Promise<'written' | GroupOutcome[]> {
+  const TableName = tableName();
+  const items: TransactItem[] = [];
+  const owners: Array<{ group: number; order?: number; role: 'claim' | 'order' | 'profile' | 'create' }> = [];
+  for (const [groupIndex, group] of groups.entries()) {
+    for (const [orderIndex, { record, fingerprint }] of group.orders.entries()) {
+      items.push(
+        {
+          Put: {
+            TableName,
+            Item: {
+              ...keys.orderId(record.orderId),
+              type: 'order-claim',
+              orderId: record.orderId,
+              customerId: group.customerId,
+              orderSk: orderKey(record).sk,
+              fingerprint,
+              recordedAt: record.recordedAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName, Item: orderToItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+      );
+      owners.push({ group: groupIndex, order: orderIndex, role: 'claim' }, { group: groupIndex, order: orderIndex, role: 'order' });
+    }
+    if (group.create) {
+      items.push(
+        { Put: { TableName, Item: group.create.item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName,
+            // The uniqueness claim as the customer repository writes it.
+            Item: { ...keys.externalId(group.create.externalId), type: 'unique', customerId: group.customerId },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      );
+      owners.push({ group: groupIndex, role: 'create' }, { group: groupIndex, role: 'create' });
+    } else if (group.update) {
+      items.push(addOrdersUpdate(group.customerId, group.update.delta, group.update.cursor));
+      owners.push({ group: groupIndex, role: 'profile' });
+    }
+  }
+  try {
+    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+    return 'written';
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const codes = cancellationCodes(error);
-    const taken = orders.flatMap((_order, index) =>
-      codes[2 * index] === 'ConditionalCheckFailed' || codes[2 * index + 1] === 'ConditionalCheckFailed' ? [index] : [],
-    );
-    if (taken.length > 0) return { outcome: 'taken', indexes: taken };
-    // A transaction conflict (another transaction on the same items) or the profile guard.
-    return { outcome: 'stale' };
+    const outcomes: GroupOutcome[] = groups.map(() => ({ taken: [], stale: false, createFailed: false }));
+    for (const [index, code] of cancellationCodes(error).entries()) {
+      const owner = owners[index];
+      const outcome = owner && outcomes[owner.group];
+      if (!owner || !outcome || code === 'None') continue;
+      if (code !== 'ConditionalCheckFailed') outcome.stale = true; // TransactionConflict and the like
+      else if (owner.role === 'create') outcome.createFailed = true;
+      else if (owner.role === 'profile') outcome.stale = true;
+      else if (owner.order !== undefined && !outcome.taken.includes(owner.order)) outcome.taken.push(owner.order);
+    }
+    return outcomes;
   }
 }
 

@@ -11,7 +11,10 @@ type Item = Record<string, unknown>;
 
 /** Every item of the customer's own partition (profile, timeline, ledgers, markers). */
 export function customerPartitionItems(customerId: string): Promise<Item[]> {
-  return queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': customerPartition(customerId) } });
+  return queryAll({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': customerPartition(customerId) },
+  });
 }
 
 const isKey = (location: Location): location is Key => 'pk' in location;
@@ -22,7 +25,9 @@ async function getItems(itemKeys: Key[]): Promise<Item[]> {
   for (let start = 0; start < itemKeys.length; start += 100) {
     let pending: Item[] | undefined = itemKeys.slice(start, start + 100);
     while (pending && pending.length > 0) {
-      const result = await documentClient.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }));
+      const result = await documentClient.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+      );
       found.push(...((result.Responses?.[TableName] ?? []) as Item[]));
       pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
     }
@@ -31,7 +36,8 @@ async function getItems(itemKeys: Key[]): Promise<Item[]> {
 }
 
 /** An item located from a customer belongs to them unless it names another customer. */
-const belongsTo = (customerId: string) => (item: Item) => item.customerId === undefined || item.customerId === customerId;
+const belongsTo = (customerId: string) => (item: Item) =>
+  item.customerId === undefined || item.customerId === customerId;
 
 /** The customer's items outside their partition, of the registry types `which` selects. */
 export async function readLocatedItems(
@@ -40,14 +46,20 @@ export async function readLocatedItems(
   partition: readonly Item[],
   which: (spec: ItemTypeSpec) => boolean,
 ): Promise<Item[]> {
-  const located = locateCustomerItems({ customerId, profile, partition }, which).map(({ location }) => location);
+  const located = locateCustomerItems({ customerId, profile, partition }, which).map(
+    ({ location }) => location,
+  );
   const unique = [...new Map(located.filter(isKey).map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
-  const partitions = [...new Set(located.flatMap((location) => (isKey(location) ? [] : [location.partition])))];
+  const partitions = [
+    ...new Set(located.flatMap((location) => (isKey(location) ? [] : [location.partition]))),
+  ];
   const items = [
     ...(await getItems(unique)),
     ...(
       await Promise.all(
-        partitions.map((pk) => queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })),
+        partitions.map((pk) =>
+          queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+        ),
       )
     ).flat(),
   ];
@@ -60,7 +72,12 @@ export async function readLocatedItems(
  * stays). Idempotent: located again from what is left on a repeated erasure.
  */
 export async function deleteLocatedItems(customerId: string, partition: readonly Item[]): Promise<void> {
-  const items = await readLocatedItems(customerId, undefined, partition, (spec) => spec.onErasure === 'delete');
+  const items = await readLocatedItems(
+    customerId,
+    undefined,
+    partition,
+    (spec) => spec.onErasure === 'delete',
+  );
   const TableName = tableName();
   const queue = [...items];
   const worker = async () => {
@@ -70,7 +87,8 @@ export async function deleteLocatedItems(customerId: string, partition: readonly
           new DeleteCommand({
             TableName,
             Key: { pk: item.pk, sk: item.sk },
-            ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(customerId) OR customerId = :id',
+            ConditionExpression:
+              'attribute_not_exists(pk) OR attribute_not_exists(customerId) OR customerId = :id',
             ExpressionAttributeValues: { ':id': customerId },
           }),
         );

@@ -16,10 +16,13 @@ async function batchGet(keysToRead: Key[]): Promise<Item[]> {
   for (let start = 0; start < distinct.length; start += 100) {
     let pending: Item[] | undefined = distinct.slice(start, start + 100);
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      const result = await documentClient.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }));
+      const result = await documentClient.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+      );
       found.push(...((result.Responses?.[TableName] ?? []) as Item[]));
       pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
-      if (pending?.length) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      if (pending?.length)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
     }
   }
   return found;
@@ -30,8 +33,14 @@ async function batchGet(keysToRead: Key[]): Promise<Item[]> {
  * out of the table keep their previous entry until a later run lists them again: stale but never
  * wrong about who bought what.
  */
-export async function saveCoPurchaseTable(table: CoPurchaseTable, runId: string, at: string): Promise<number> {
-  const items = Object.entries(table).map(([sku, also]) => putRequest({ ...messageKeys.coPurchases(sku), sku, also, runId, at }));
+export async function saveCoPurchaseTable(
+  table: CoPurchaseTable,
+  runId: string,
+  at: string,
+): Promise<number> {
+  const items = Object.entries(table).map(([sku, also]) =>
+    putRequest({ ...messageKeys.coPurchases(sku), sku, also, runId, at }),
+  );
   await batchWrite(items);
   return items.length;
 }
@@ -43,7 +52,9 @@ export async function loadCoPurchases(skus: readonly string[]): Promise<CoPurcha
 }
 
 /** Remember product names from order items (the latest name seen wins). */
-export async function rememberProductNames(items: ReadonlyArray<{ sku?: string; name?: string }>): Promise<void> {
+export async function rememberProductNames(
+  items: ReadonlyArray<{ sku?: string; name?: string }>,
+): Promise<void> {
   const names = new Map<string, string>();
   for (const item of items) if (item.sku && item.name) names.set(item.sku, item.name);
   await batchWrite([...names].map(([sku, name]) => putRequest({ ...messageKeys.product(sku), sku, name })));

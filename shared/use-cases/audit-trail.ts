@@ -15,7 +15,8 @@ import {
 import { auditOfCustomer, auditOfDay, writeAuditEntries } from '../store/audit-repository.js';
 import { settingsSection } from '../settings.js';
 
-export const auditSettings = (): AuditSettings => settingsSection('audit', auditSettingsSchema, DEFAULT_AUDIT_SETTINGS);
+export const auditSettings = (): AuditSettings =>
+  settingsSection('audit', auditSettingsSchema, DEFAULT_AUDIT_SETTINGS);
 
 export interface AccessRecord {
   route: HttpRoute;

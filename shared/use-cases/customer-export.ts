@@ -22,7 +22,10 @@ export interface CustomerExport {
   items: Record<string, Item[]>;
 }
 
-export async function exportCustomer(customerId: string, clock: Clock = systemClock): Promise<CustomerExport> {
+export async function exportCustomer(
+  customerId: string,
+  clock: Clock = systemClock,
+): Promise<CustomerExport> {
   const partition = await customerPartitionItems(customerId);
   const profile = partition.find((item) => item.sk === PROFILE);
   if (!profile) {
@@ -33,11 +36,12 @@ export async function exportCustomer(customerId: string, clock: Clock = systemCl
   const items: Record<string, Item[]> = {};
   for (const item of [...partition, ...located]) {
     if (item === profile) continue;
-    const type = typeof item.type === 'string' ? item.type : typeof item.kind === 'string' ? item.kind : 'unknown';
+    const type =
+      typeof item.type === 'string' ? item.type : typeof item.kind === 'string' ? item.kind : 'unknown';
     // Unregistered types are exported too: the export shows everything held, the registry test flags them.
     if (itemType(type)?.exported === false) continue;
     const { type: _type, ...rest } = withoutStorageAttributes(item);
-    (items[type] ??= []).push(rest);
+    items[type] = [...(items[type] ?? []), rest];
   }
   const { type: _type, ...profileFields } = withoutStorageAttributes(profile);
   return { customerId, exportedAt: clock.now().toISOString(), profile: profileFields, items };

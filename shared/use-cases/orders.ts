@@ -3,10 +3,13 @@
 // repeat inside a batch is answered with the order already stored.
 import * as z from 'zod/mini';
 import { type CommerceSettings, commerceSettingsSchema, DEFAULT_COMMERCE, minorDigits } from '../domain/commerce.js';
-import { ConflictError, DomainError, DuplicateCustomerError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { EMPTY_ACTIVITY } from '../domain/customer-activity.js';
+import { type CustomerRecord, newProfile } from '../domain/customer.js';
 import {
   type ActivityOptions,
   activityDelta,
+  activityFromOrders,
   applyRefund,
   newOrderRecord,
   type OrderInput,
@@ -20,18 +23,22 @@ import {
 import { localDay } from '../domain/time.js';
 import { batchOrderSchema } from '../api/orders-contract.js';
 import { fieldIssues } from '../http/problem.js';
-import { ulid } from '../ids.js';
+import { newCustomerId, ulid } from '../ids.js';
 import { businessTimeZone, settingsSection } from '../settings.js';
 import { keys } from '../store/keys.js';
+import { findCustomerIdBy, loadCustomer, toItem as customerToItem } from '../store/customer-repository.js';
 import {
   findOrderClaim,
+  type GroupWrite,
+  groupSize,
   loadOrderAt,
   loadOrderTarget,
+  loadOrderTargets,
   ownersOfClaims,
-  writeOrderGroup,
+  writeOrderPack,
   writeRefund,
 } from '../store/order-repository.js';
-import { type Clock, createCustomer, systemClock } from './customer-profiles.js';
+import { type Clock, systemClock } from './customer-profiles.js';
 import { fingerprint } from './fingerprint.js';
 
 /** The `commerce` settings section: business currency, exchange rates, clock tolerance, caps. */
@@ -48,8 +55,13 @@ export interface OrderResult {
   order: OrderRecord;
 }
 
-/** Orders per transaction: 2 items each plus the profile stay within DynamoDB's 100. */
-const GROUP_SIZE = 40;
+/** Orders of one customer per transaction (2 items each plus the profile: within DynamoDB's 100). */
+const MAX_GROUP_ORDERS = 40;
+/** Items per transaction: several customers' groups are packed into one. */
+const MAX_PACK_ITEMS = 100;
+const PACKS_IN_FLIGHT = 4;
+/** Rounds in a row without progress before giving up (contention on the same customers). */
+const MAX_STUCK_ROUNDS = 10;
 const MAX_ATTEMPTS = 10;
 
 const pause = (attempt: number) =>
@@ -81,60 +93,179 @@ async function existingOrder(customerId: string, order: PreparedOrder): Promise<
   return { status: 'duplicate', order: stored };
 }
 
+/** One customer's new orders (distinct order ids) in one call. */
+export interface OrderJob {
+  customerId: string;
+  orders: readonly PreparedOrder[];
+  /** No customer has this external id yet: create the profile (with `customerId`) with the orders. */
+  createWithExternalId?: string;
+}
+
+export interface JobResult {
+  customerId: string;
+  customerCreated: boolean;
+  /** Per order of the job: its result or the domain error that refused it. */
+  outcomes: Array<OrderResult | DomainError>;
+}
+
+interface JobState extends JobResult {
+  create?: string;
+  pending: Array<{ order: PreparedOrder; fingerprint: string; index: number }>;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The error for a customer that cannot take orders: not found, erased, merged (redirect). */
+async function customerError(customerId: string): Promise<DomainError> {
+  try {
+    await loadCustomer(customerId, true);
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  return new ConflictError(`customer ${customerId} changed concurrently; retry`);
+}
+
+function newCustomerItem(customerId: string, externalId: string, orders: OrderRecord[], now: string) {
+  const record: CustomerRecord = {
+    ...newProfile({ externalId }, now),
+    id: customerId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const activity = activityFromOrders(orders, businessTimeZone(), activityOptions());
+  return { ...EMPTY_ACTIVITY, ...customerToItem(record), ...activity, activityVersion: 1 };
+}
+
 /**
- * Records a customer's orders (distinct order ids), 40 per transaction, each transaction also
- * updating the profile aggregates. Per order: its result, or the domain error that refused it.
- * Errors about the customer (not found, erased, merged) refuse the whole call.
+ * Records orders of many customers: per round, one consistent read of every customer's profile,
+ * then transactions that each hold the orders of several customers (order id claims, timeline
+ * items, and each customer's aggregate update, guarded by what was read). A cancelled transaction
+ * says which order ids were taken (answered as duplicates) and which profiles changed (read again
+ * next round); everything else in it is simply sent again.
  */
-export async function recordCustomerOrders(
-  customerId: string,
-  orders: readonly PreparedOrder[],
-  now: string,
-): Promise<Array<OrderResult | DomainError>> {
+export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): Promise<JobResult[]> {
   const timeZone = businessTimeZone();
   const options = activityOptions();
-  const results: Array<OrderResult | DomainError | undefined> = new Array(orders.length);
-  for (let start = 0; start < orders.length; start += GROUP_SIZE) {
-    let pending = orders.slice(start, start + GROUP_SIZE).map((order, offset) => ({ order, index: start + offset }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new ConflictError('too many concurrent writes for this customer; retry');
-      const target = await loadOrderTarget(customerId);
-      const group = pending.map(({ order }) => ({
-        record: newOrderRecord(order, customerId, now),
-        fingerprint: orderFingerprint(order),
+  const states: JobState[] = jobs.map((job) => ({
+    customerId: job.customerId,
+    customerCreated: false,
+    create: job.createWithExternalId,
+    outcomes: new Array(job.orders.length),
+    pending: job.orders.map((order, index) => ({ order, fingerprint: orderFingerprint(order), index })),
+  }));
+  const fail = (state: JobState, error: DomainError) => {
+    for (const { index } of state.pending) state.outcomes[index] = error;
+    state.pending = [];
+  };
+
+  for (let stuck = 0; ; ) {
+    const active = states.filter((state) => state.pending.length > 0);
+    if (active.length === 0) break;
+    if (stuck >= MAX_STUCK_ROUNDS) {
+      for (const state of active) fail(state, new ConflictError('too many concurrent writes for this customer; retry'));
+      break;
+    }
+    const targets = await loadOrderTargets(active.filter((state) => !state.create).map((state) => state.customerId));
+    const groups: Array<{ state: JobState; size: number; write: GroupWrite }> = [];
+    for (const state of active) {
+      const chunk = state.pending.slice(0, MAX_GROUP_ORDERS);
+      const orders = chunk.map(({ order, fingerprint }) => ({
+        record: newOrderRecord(order, state.customerId, now),
+        fingerprint,
       }));
-      const delta = activityDelta(
-        group.map(({ record }) => record),
-        target,
-        timeZone,
-        options,
-      );
-      const written = await writeOrderGroup(customerId, group, delta, target);
-      if (written.outcome === 'written') {
-        for (const [position, { index }] of pending.entries()) {
-          results[index] = { status: 'created', order: group[position]?.record as OrderRecord };
+      const records = orders.map(({ record }) => record);
+      let write: GroupWrite;
+      if (state.create) {
+        const item = newCustomerItem(state.customerId, state.create, records, now);
+        write = { customerId: state.customerId, orders, create: { item, externalId: state.create } };
+      } else {
+        const target = targets.get(state.customerId);
+        if (!target) {
+          fail(state, await customerError(state.customerId));
+          continue;
         }
-        pending = [];
-      } else if (written.outcome === 'taken') {
-        const taken = new Set(written.indexes);
-        for (const position of taken) {
-          const entry = pending[position] as (typeof pending)[number];
+        if (target.mergingInto) {
+          fail(state, new ConflictError(`customer ${state.customerId} is being merged into ${target.mergingInto}; retry shortly`));
+          continue;
+        }
+        const delta = activityDelta(records, target, timeZone, options);
+        write = { customerId: state.customerId, orders, update: { delta, cursor: target } };
+      }
+      groups.push({ state, size: groupSize(write), write });
+    }
+
+    const packs: Array<typeof groups> = [];
+    for (const group of groups) {
+      const last = packs.at(-1);
+      const used = last?.reduce((sum, member) => sum + member.size, 0) ?? MAX_PACK_ITEMS;
+      if (last && used + group.size <= MAX_PACK_ITEMS) last.push(group);
+      else packs.push([group]);
+    }
+
+    let progress = groups.length < active.length; // failed customers are settled too
+    let contention = false;
+    await mapLimit(packs, PACKS_IN_FLIGHT, async (pack) => {
+      const written = await writeOrderPack(pack.map((group) => group.write));
+      for (const [position, { state, write }] of pack.entries()) {
+        if (written === 'written') {
+          for (const [offset, entry] of state.pending.slice(0, write.orders.length).entries()) {
+            state.outcomes[entry.index] = { status: 'created', order: write.orders[offset]?.record as OrderRecord };
+          }
+          state.pending = state.pending.slice(write.orders.length);
+          if (state.create) state.customerCreated = true;
+          state.create = undefined;
+          progress = true;
+          continue;
+        }
+        const outcome = written[position];
+        if (!outcome) continue;
+        if (outcome.stale) contention = true;
+        if (outcome.createFailed && state.create) {
+          // Created meanwhile by a concurrent call: record the orders on that profile.
+          const owner = await findCustomerIdBy('externalId', state.create);
+          if (owner) {
+            state.customerId = owner;
+            state.create = undefined;
+            progress = true;
+          } else contention = true;
+        }
+        const settled = new Set<number>();
+        for (const offset of outcome.taken) {
+          const entry = state.pending[offset];
+          if (!entry) continue;
           try {
-            const existing = await existingOrder(customerId, entry.order);
-            if (existing !== 'retry') results[entry.index] = existing;
-            else taken.delete(position);
+            const existing = await existingOrder(state.customerId, entry.order);
+            if (existing === 'retry') continue;
+            state.outcomes[entry.index] = existing;
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
-            results[entry.index] = error;
+            state.outcomes[entry.index] = error;
           }
+          settled.add(offset);
         }
-        pending = pending.filter((_entry, position) => !taken.has(position));
-      } else {
-        await pause(attempt);
+        if (settled.size > 0) {
+          state.pending = state.pending.filter((_entry, offset) => !settled.has(offset));
+          progress = true;
+        }
       }
-    }
+    });
+    stuck = progress ? 0 : stuck + 1;
+    if (contention) await pause(stuck);
   }
-  return results as Array<OrderResult | DomainError>;
+  return states.map(({ customerId, customerCreated, outcomes }) => ({ customerId, customerCreated, outcomes }));
 }
 
 function orderContext(clock: Clock) {
@@ -145,9 +276,10 @@ function orderContext(clock: Clock) {
 export async function recordOrder(customerId: string, input: OrderInput, clock: Clock = systemClock): Promise<OrderResult> {
   const context = orderContext(clock);
   const prepared = prepareOrder(input, context);
-  const [result] = await recordCustomerOrders(customerId, [prepared], context.now.toISOString());
-  if (!result || result instanceof Error) throw result ?? new Error('no result');
-  return result;
+  const [job] = await recordOrderJobs([{ customerId, orders: [prepared] }], context.now.toISOString());
+  const outcome = job?.outcomes[0];
+  if (!outcome || outcome instanceof Error) throw outcome ?? new Error('no outcome');
+  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,19 +304,6 @@ interface ParsedEntry {
 
 const refClaimKey = (ref: ParsedEntry['ref']) =>
   'externalId' in ref ? keys.externalId(ref.externalId) : 'email' in ref ? keys.email(ref.email) : undefined;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /**
  * `POST /orders/batch`: up to 100 orders of any customers. Each entry is validated, resolved and
@@ -221,80 +340,64 @@ export async function recordOrderBatch(
     }
   }
 
-  // Resolve references: one BatchGet of the uniqueness claims; create missing profiles if asked.
+  // Resolve references with one BatchGet of the uniqueness claims. With `createMissing`, an
+  // unknown external id becomes a new profile, created in the transaction of its first orders.
   const owners = await ownersOfClaims(parsed.flatMap((entry) => refClaimKey(entry.ref) ?? []));
-  const created = new Set<string>();
-  if (options.createMissing) {
-    const missing = [
-      ...new Set(
-        parsed.flatMap((entry) =>
-          'externalId' in entry.ref && !owners.has(keys.externalId(entry.ref.externalId).pk) ? [entry.ref.externalId] : [],
-        ),
-      ),
-    ];
-    await mapLimit(missing, 8, async (externalId) => {
-      const claim = keys.externalId(externalId).pk;
-      try {
-        const customer = await createCustomer({ externalId }, clock);
-        owners.set(claim, customer.id);
-        created.add(customer.id);
-      } catch (error) {
-        // Created meanwhile by a concurrent request: use that profile.
-        if (!(error instanceof DuplicateCustomerError)) throw error;
-        owners.set(claim, error.existingId);
-      }
-    });
-  }
-
-  // Group by customer; a repeated order id inside the batch is answered after its first entry.
-  const groups = new Map<string, ParsedEntry[]>();
+  const jobs = new Map<string, { job: OrderJob & { orders: PreparedOrder[] }; entries: ParsedEntry[] }>();
   const repeats: Array<{ entry: ParsedEntry; first: ParsedEntry }> = [];
-  const firstById = new Map<string, ParsedEntry>();
+  const firstById = new Map<string, { entry: ParsedEntry; jobKey: string }>();
   for (const entry of parsed) {
     const result = results[entry.index] as BatchEntryResult;
     const claim = refClaimKey(entry.ref);
-    const customerId = 'customerId' in entry.ref ? entry.ref.customerId : claim && owners.get(claim.pk);
-    if (!customerId) {
+    let customerId = 'customerId' in entry.ref ? entry.ref.customerId : claim && owners.get(claim.pk);
+    let jobKey = customerId;
+    if (!customerId && options.createMissing && 'externalId' in entry.ref) {
+      jobKey = `new:${entry.ref.externalId}`;
+      customerId = jobs.get(jobKey)?.job.customerId ?? newCustomerId(context.now.getTime());
+    }
+    if (!customerId || !jobKey) {
       const reference = 'externalId' in entry.ref ? `externalId ${entry.ref.externalId}` : 'this email';
       result.error = new NotFoundError('customer with', reference);
       continue;
     }
-    result.customerId = customerId;
-    if (created.has(customerId)) result.customerCreated = true;
     const first = firstById.get(entry.order.orderId);
     if (first) {
-      repeats.push({ entry, first });
+      if (first.jobKey === jobKey) repeats.push({ entry, first: first.entry });
+      else result.error = new ConflictError(`order ${entry.order.orderId} appears twice for different customers`, 'orderId');
       continue;
     }
-    firstById.set(entry.order.orderId, entry);
-    groups.set(customerId, [...(groups.get(customerId) ?? []), entry]);
+    firstById.set(entry.order.orderId, { entry, jobKey });
+    let job = jobs.get(jobKey);
+    if (!job) {
+      const create = jobKey.startsWith('new:') && 'externalId' in entry.ref ? entry.ref.externalId : undefined;
+      job = { job: { customerId, orders: [], ...(create ? { createWithExternalId: create } : {}) }, entries: [] };
+      jobs.set(jobKey, job);
+    }
+    job.job.orders.push(entry.order);
+    job.entries.push(entry);
   }
 
-  await mapLimit([...groups], 8, async ([customerId, group]) => {
-    try {
-      const outcomes = await recordCustomerOrders(
-        customerId,
-        group.map((entry) => entry.order),
-        now,
-      );
-      for (const [position, entry] of group.entries()) {
-        const outcome = outcomes[position];
-        const result = results[entry.index] as BatchEntryResult;
-        if (outcome instanceof DomainError) result.error = outcome;
-        else result.result = outcome;
-      }
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      for (const entry of group) (results[entry.index] as BatchEntryResult).error = error;
+  const recorded = await recordOrderJobs(
+    [...jobs.values()].map(({ job }) => job),
+    now,
+  );
+  for (const [position, { entries: jobEntries }] of [...jobs.values()].entries()) {
+    const outcome = recorded[position] as JobResult;
+    for (const [offset, entry] of jobEntries.entries()) {
+      const result = results[entry.index] as BatchEntryResult;
+      result.customerId = outcome.customerId;
+      if (outcome.customerCreated) result.customerCreated = true;
+      const orderOutcome = outcome.outcomes[offset];
+      if (orderOutcome instanceof DomainError) result.error = orderOutcome;
+      else result.result = orderOutcome;
     }
-  });
+  }
 
   for (const { entry, first } of repeats) {
     const result = results[entry.index] as BatchEntryResult;
     const firstResult = results[first.index] as BatchEntryResult;
-    if (result.customerId !== firstResult.customerId) {
-      result.error = new ConflictError(`order ${entry.order.orderId} appears twice for different customers`, 'orderId');
-    } else if (orderFingerprint(entry.order) !== orderFingerprint(first.order)) {
+    result.customerId = firstResult.customerId;
+    if (orderFingerprint(entry.order) !== orderFingerprint(first.order)) {
       result.error = new ConflictError(`order ${entry.order.orderId} appears twice with different details`, 'orderId');
     } else if (firstResult.result) {
       result.result = { status: 'duplicate', order: firstResult.result.order };

@@ -62,9 +62,10 @@ describe('route-by-role matrix, enforced', () => {
         checked++;
         const allowed = route.roles === 'public' || route.roles.includes(role);
         if (allowed) {
-          expect([401, 403], `${role} is allowed on ${route.routeKey} but got ${result.status} ${result.text}`).not.toContain(
-            result.status,
-          );
+          expect(
+            [401, 403],
+            `${role} is allowed on ${route.routeKey} but got ${result.status} ${result.text}`,
+          ).not.toContain(result.status);
         } else {
           expect(result.status, `${role} on ${route.routeKey}`).toBe(403);
           expect(result.type).toContain('application/problem+json');

@@ -12,7 +12,16 @@ import { rememberProductNames, saveCoPurchaseTable } from '../../shared/store/re
 import { runBirthdayJob } from '../../shared/use-cases/messaging/birthday.js';
 import { fixedClock, messagingDeps } from '../../shared/use-cases/messaging/deps.js';
 import { createCustomer, decisions, zoneWhereItIs } from './messaging-fixtures.js';
-import { api, emailHeader, putEvent, runJob, sesEmailsTo, stack, unique, useStackEnvironment } from './support.js';
+import {
+  api,
+  emailHeader,
+  putEvent,
+  runJob,
+  sesEmailsTo,
+  stack,
+  unique,
+  useStackEnvironment,
+} from './support.js';
 
 useStackEnvironment();
 
@@ -26,7 +35,11 @@ describe('birthday greetings', () => {
       language: 'zh-CN',
       name: { family: '王', given: '小明' },
     });
-    const losAngeles = await createCustomer({ birthDate: '1988-07-16', timeZone: 'America/Los_Angeles', language: 'en' });
+    const losAngeles = await createCustomer({
+      birthDate: '1988-07-16',
+      timeZone: 'America/Los_Angeles',
+      language: 'en',
+    });
 
     // 01:00 UTC is 09:00 on 16 July in Shanghai, and still 18:00 on 15 July in Los Angeles (PDT).
     const first = await runJob('birthday', { scheduledTime: '2031-07-16T01:00:00Z' });
@@ -89,7 +102,10 @@ describe('birthday greetings', () => {
   });
 
   it('sends nothing without consent, to a suppressed address, or within the frequency cap, and says why', async () => {
-    const noConsent = await createCustomer({ birthDate: '--10-18', consent: { email: { granted: false, source: 'pos' } } });
+    const noConsent = await createCustomer({
+      birthDate: '--10-18',
+      consent: { email: { granted: false, source: 'pos' } },
+    });
     const neverAsked = await createCustomer({ birthDate: '--10-18', consent: undefined });
     const bounced = await createCustomer({ birthDate: '--10-18' });
     await putEvent({
@@ -98,7 +114,11 @@ describe('birthday greetings', () => {
       busName: 'default',
       detail: {
         eventType: 'Bounce',
-        bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: bounced.email }] },
+        bounce: {
+          bounceType: 'Permanent',
+          bounceSubType: 'General',
+          bouncedRecipients: [{ emailAddress: bounced.email }],
+        },
         mail: { messageId: unique('ses'), destination: [bounced.email], timestamp: new Date().toISOString() },
       },
     });
@@ -120,7 +140,13 @@ describe('birthday greetings', () => {
       source: 'retain',
       detailType: 'customer.lifecycle.changed',
       busName: stack.env.EVENT_BUS_NAME,
-      detail: { customerId: capped.id, from: 'active', to: 'at_risk', asOf: localDate(new Date(), zone), runId: 'test' },
+      detail: {
+        customerId: capped.id,
+        from: 'active',
+        to: 'at_risk',
+        asOf: localDate(new Date(), zone),
+        runId: 'test',
+      },
     });
     expect(await sesEmailsTo(capped.email)).toHaveLength(1); // the win-back
 
@@ -131,9 +157,21 @@ describe('birthday greetings', () => {
 
   it('brings a gift by membership level and three suggestions from what similar customers bought', async () => {
     const sku = (name: string) => `${name}-${unique('sku')}`;
-    const [tea, cups, honey, lemon, kettle] = ['tea', 'cups', 'honey', 'lemon', 'kettle'].map(sku) as [string, string, string, string, string];
+    const [tea, cups, honey, lemon, kettle] = ['tea', 'cups', 'honey', 'lemon', 'kettle'].map(sku) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     // Buyers: three bought tea with cups, two tea with honey, one tea with lemon and kettle.
-    const baskets = [[tea, cups], [tea, cups], [tea, cups, honey], [tea, honey], [tea, lemon, kettle]];
+    const baskets = [
+      [tea, cups],
+      [tea, cups],
+      [tea, cups, honey],
+      [tea, honey],
+      [tea, lemon, kettle],
+    ];
     const buyers = await Promise.all(baskets.map(() => createCustomer()));
     for (const [index, basket] of baskets.entries()) {
       const order = await api('POST', `/customers/${buyers[index]?.id}/orders`, {
@@ -162,18 +200,29 @@ describe('birthday greetings', () => {
     // What the nightly job does: co-purchase counts from the SKUs the orders left on the buyers'
     // profiles, the product names seen in their orders, and the membership level on the profile.
     const stored = await Promise.all(
-      buyers.map((buyer) => documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.customer(buyer.id) }))),
+      buyers.map((buyer) =>
+        documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.customer(buyer.id) })),
+      ),
     );
-    const table = coPurchaseTable(pairCounts(stored.map((result) => result.Item?.skus as string[] | undefined)));
+    const table = coPurchaseTable(
+      pairCounts(stored.map((result) => result.Item?.skus as string[] | undefined)),
+    );
     await saveCoPurchaseTable(table, 'test-run', new Date().toISOString());
-    await rememberProductNames(baskets.flat().map((item) => ({ sku: item, name: `Product ${item.split('-')[0]}` })));
+    await rememberProductNames(
+      baskets.flat().map((item) => ({ sku: item, name: `Product ${item.split('-')[0]}` })),
+    );
     await documentClient.send(
       new UpdateCommand({
         TableName: tableName(),
         Key: keys.customer(member.id),
         UpdateExpression: 'SET scores = :scores',
         ExpressionAttributeValues: {
-          ':scores': { asOf: '2031-12-19', runId: 'test', membership: 'gold', lifecycle: { stage: 'active', since: '2031-01-01' } },
+          ':scores': {
+            asOf: '2031-12-19',
+            runId: 'test',
+            membership: 'gold',
+            lifecycle: { stage: 'active', since: '2031-01-01' },
+          },
         },
       }),
     );
@@ -183,7 +232,9 @@ describe('birthday greetings', () => {
     // Bought tea: cups (3 buyers), honey (2), then kettle and lemon (1 each: the tie goes by SKU).
     expect(email?.body.text).toContain('- Product cups\n- Product honey\n- Product kettle');
     expect(email?.body.html).toContain('<li>Product cups</li><li>Product honey</li><li>Product kettle</li>');
-    expect(email?.body.text).toContain('Our birthday present for you: a birthday gift with your next order (code BDAYGOLD).');
+    expect(email?.body.text).toContain(
+      'Our birthday present for you: a birthday gift with your next order (code BDAYGOLD).',
+    );
   });
 });
 
@@ -209,18 +260,30 @@ describe('crashes, retries and throttling', () => {
     const customer = await createCustomer({ birthDate: '--03-21' });
     const asOf = '2031-03-21';
     const claimTime = new Date('2031-03-21T04:00:00Z');
-    const crashed = await runBirthdayJob({ asOf }, deps({ mailer: crashingMailer(), clock: fixedClock(claimTime) }));
+    const crashed = await runBirthdayJob(
+      { asOf },
+      deps({ mailer: crashingMailer(), clock: fixedClock(claimTime) }),
+    );
     expect(crashed.counts.error).toBe(1);
     expect(await sesEmailsTo(customer.email)).toHaveLength(0);
 
     // Within the grace period another run leaves the claim alone (it might still be sending).
-    await runJob('birthday', { asOf, scheduledTime: new Date(claimTime.getTime() + 5 * MINUTE).toISOString() });
+    await runJob('birthday', {
+      asOf,
+      scheduledTime: new Date(claimTime.getTime() + 5 * MINUTE).toISOString(),
+    });
     expect(await sesEmailsTo(customer.email)).toHaveLength(0);
     // After it, SES has no record of accepting the message: it never went out, send it now.
-    const next = await runJob('birthday', { asOf, scheduledTime: new Date(claimTime.getTime() + 20 * MINUTE).toISOString() });
+    const next = await runJob('birthday', {
+      asOf,
+      scheduledTime: new Date(claimTime.getTime() + 20 * MINUTE).toISOString(),
+    });
     expect(next.result.counts.sent).toBeGreaterThanOrEqual(1);
     expect(await sesEmailsTo(customer.email)).toHaveLength(1);
-    await runJob('birthday', { asOf, scheduledTime: new Date(claimTime.getTime() + 90 * MINUTE).toISOString() });
+    await runJob('birthday', {
+      asOf,
+      scheduledTime: new Date(claimTime.getTime() + 90 * MINUTE).toISOString(),
+    });
     expect(await sesEmailsTo(customer.email)).toHaveLength(1);
     expect(await decisions(customer.id)).toEqual(['sent', 'skipped:already-sent']);
   });
@@ -228,7 +291,10 @@ describe('crashes, retries and throttling', () => {
   it('does not send again when the crash came after SES accepted the message', async () => {
     const customer = await createCustomer({ birthDate: '--05-22' });
     const claimTime = new Date('2031-05-22T04:00:00Z');
-    await runBirthdayJob({ asOf: '2031-05-22' }, deps({ mailer: crashingMailer(realMailer()), clock: fixedClock(claimTime) }));
+    await runBirthdayJob(
+      { asOf: '2031-05-22' },
+      deps({ mailer: crashingMailer(realMailer()), clock: fixedClock(claimTime) }),
+    );
     const [accepted] = await sesEmailsTo(customer.email);
     expect(accepted).toBeDefined();
 
@@ -249,7 +315,10 @@ describe('crashes, retries and throttling', () => {
         },
       },
     });
-    await runJob('birthday', { asOf: '2031-05-22', scheduledTime: new Date(claimTime.getTime() + 20 * MINUTE).toISOString() });
+    await runJob('birthday', {
+      asOf: '2031-05-22',
+      scheduledTime: new Date(claimTime.getTime() + 20 * MINUTE).toISOString(),
+    });
     expect(await sesEmailsTo(customer.email)).toHaveLength(1);
     expect(await decisions(customer.id)).toEqual(['sent:recovered-after-crash']);
   });
@@ -263,7 +332,10 @@ describe('crashes, retries and throttling', () => {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'SendEmailCommand' && ++attempts <= 2) {
-          throw Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException', $fault: 'client' });
+          throw Object.assign(new Error('Maximum sending rate exceeded.'), {
+            name: 'TooManyRequestsException',
+            $fault: 'client',
+          });
         }
         return next(args);
       },
@@ -275,7 +347,10 @@ describe('crashes, retries and throttling', () => {
       configurationSet: stack.env.SES_CONFIGURATION_SET as string,
       fallbackRate: 50,
     });
-    const run = await runBirthdayJob({ asOf: '2031-09-23' }, deps({ mailer, clock: fixedClock(new Date('2031-09-23T04:00:00Z')) }));
+    const run = await runBirthdayJob(
+      { asOf: '2031-09-23' },
+      deps({ mailer, clock: fixedClock(new Date('2031-09-23T04:00:00Z')) }),
+    );
     expect(run.counts.sent).toBeGreaterThanOrEqual(1);
     expect(attempts).toBeGreaterThanOrEqual(3);
     expect(await sesEmailsTo(customer.email)).toHaveLength(1);

@@ -3,9 +3,11 @@
 // - throttling: the next N calls of some DynamoDB operations fail with
 //   ProvisionedThroughputExceededException before reaching DynamoDB, inside the SDK's retry loop,
 //   exactly where a real throttle surfaces;
-// - a crash: after the N-th AWS call that succeeded, the process "dies": that call's effect stands
-//   but its answer is lost, and every later call fails until the test revives it. That is what a
+// - a crash: after the N-th AWS call that succeeded, the function invocation making it "dies": that
+//   call's effect stands but its answer is lost, and every later call of that invocation fails.
+//   Other invocations (a retry, the next run, other functions) are unaffected. That is what a
 //   Lambda timeout or an out-of-memory kill does to a job between two writes.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MiddlewareStack } from '@smithy/types';
 
 export class InjectedCrash extends Error {
@@ -13,18 +15,27 @@ export class InjectedCrash extends Error {
 }
 
 interface Client {
+  // biome-ignore lint/suspicious/noExplicitAny: any client's stack, whatever its input and output types
   middlewareStack: MiddlewareStack<any, any>;
+}
+
+interface Invoker {
+  invoke(functionName: string, event: unknown): Promise<unknown>;
 }
 
 export interface Faults {
   /** Throttle `times` calls of these operations; every other one unless `every` says otherwise. */
   throttle(operations: readonly string[], times: number, every?: number): void;
+  /** Kill the invocation that makes the `calls`-th AWS call from now, right after that call. */
   crashAfter(calls: number): void;
   revive(): void;
   readonly stats: { throttled: number; calls: number; crashed: boolean };
 }
 
-export function installFaults(clients: Record<string, Client>): Faults {
+/** Each function invocation runs in its own context, so a crash kills that invocation only. */
+const invocation = new AsyncLocalStorage<{ dead: boolean }>();
+
+export function installFaults(clients: Record<string, Client>, runtime: Invoker): Faults {
   let throttleLeft = 0;
   let matching = 0;
   let throttleEvery = 2;
@@ -32,17 +43,22 @@ export function installFaults(clients: Record<string, Client>): Faults {
   let crashAt: number | undefined;
   const stats = { throttled: 0, calls: 0, crashed: false };
 
+  const invoke = runtime.invoke.bind(runtime);
+  runtime.invoke = (functionName, event) => invocation.run({ dead: false }, () => invoke(functionName, event));
+
   for (const [service, client] of Object.entries(clients)) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (stats.crashed) throw new InjectedCrash(`${service} call after the crash`);
+        const current = invocation.getStore();
+        if (current?.dead) throw new InjectedCrash(`${service} call of a killed invocation`);
         const output = await next(args);
-        if (crashAt !== undefined) {
+        if (crashAt !== undefined && current) {
           stats.calls++;
           if (stats.calls >= crashAt) {
+            current.dead = true;
             stats.crashed = true;
             crashAt = undefined;
-            throw new InjectedCrash(`crashed after ${String(context.commandName)}`);
+            throw new InjectedCrash(`killed after ${String(context.commandName)}`);
           }
         }
         return output;
@@ -83,9 +99,46 @@ export function installFaults(clients: Record<string, Client>): Faults {
       crashAt = calls;
     },
     revive() {
-      stats.crashed = false;
       crashAt = undefined;
       throttleLeft = 0;
     },
   };
+}
+
+/**
+ * What SES does on AWS and the local SES endpoint does not: publish a `Send` event (configuration
+ * set → the default EventBridge bus) for every message it accepted, whatever became of the caller.
+ * Messaging relies on it to resolve a send whose answer was lost.
+ */
+export function publishSesSendEvents(
+  ses: Client,
+  put: (entry: { source: string; detailType: string; detail: unknown; busName?: string }) => unknown,
+): void {
+  ses.middlewareStack.add(
+    (next, context) => async (args) => {
+      const output = (await next(args)) as { output?: { MessageId?: string } };
+      const input = args.input as {
+        Destination?: { ToAddresses?: string[] };
+        EmailTags?: Array<{ Name: string; Value: string }>;
+      };
+      if (context.commandName === 'SendEmailCommand' && output.output?.MessageId) {
+        put({
+          source: 'aws.ses',
+          detailType: 'Email Sent',
+          busName: 'default',
+          detail: {
+            eventType: 'Send',
+            mail: {
+              messageId: output.output.MessageId,
+              destination: input.Destination?.ToAddresses ?? [],
+              tags: Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name, [tag.Value]])),
+            },
+          },
+        });
+      }
+      return output;
+    },
+    // Inside the crash middleware: SES accepted the message even if the caller dies right after.
+    { step: 'initialize', priority: 'low', name: 'localSesSendEvents' },
+  );
 }

@@ -19,8 +19,10 @@ function fieldNames(schema: Schema, depth = 0): string[] {
   const def = schema?._zod?.def;
   if (!def || depth > 4) return [];
   if (def.shape && typeof def.shape === 'object') return Object.keys(def.shape as object);
-  if (Array.isArray(def.options)) return [...new Set((def.options as Schema[]).flatMap((option) => fieldNames(option, depth + 1)))];
-  for (const inner of ['in', 'innerType', 'schema']) if (def[inner]) return fieldNames(def[inner] as Schema, depth + 1);
+  if (Array.isArray(def.options))
+    return [...new Set((def.options as Schema[]).flatMap((option) => fieldNames(option, depth + 1)))];
+  for (const inner of ['in', 'innerType', 'schema'])
+    if (def[inner]) return fieldNames(def[inner] as Schema, depth + 1);
   return [];
 }
 
@@ -39,6 +41,7 @@ const nasty = fc.constantFrom(
   '-0',
   'NaN',
   '{{7*7}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose
   '${process.exit()}',
 );
 const anyValue = fc.oneof(
@@ -53,7 +56,10 @@ const anyValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 4 }),
   fc.constant('x'.repeat(5000)),
 );
-const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 300 });
+const headerText = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+  maxLength: 300,
+});
 
 type Body = { text?: string; contentType?: string };
 
@@ -116,8 +122,18 @@ function pathValue(name: string) {
 }
 
 function queries(fields: string[]) {
-  const key = fields.length > 0 ? fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 10 })) : fc.string({ maxLength: 10 });
-  const value = fc.oneof(fc.string(), nasty, fc.integer().map(String), fc.constant('-1'), fc.constant('1e400'), fc.constant('x'.repeat(3000)));
+  const key =
+    fields.length > 0
+      ? fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 10 }))
+      : fc.string({ maxLength: 10 });
+  const value = fc.oneof(
+    fc.string(),
+    nasty,
+    fc.integer().map(String),
+    fc.constant('-1'),
+    fc.constant('1e400'),
+    fc.constant('x'.repeat(3000)),
+  );
   return fc.array(fc.tuple(key, value), { maxLength: 5 });
 }
 
@@ -142,7 +158,8 @@ describe('every route survives bad input', () => {
       await fc.assert(
         fc.asyncProperty(request, async (input) => {
           let path = route.path;
-          for (const [index, name] of paramNames.entries()) path = path.replace(`{${name}}`, input.params[index] as string);
+          for (const [index, name] of paramNames.entries())
+            path = path.replace(`{${name}}`, input.params[index] as string);
           const search = new URLSearchParams(input.query).toString();
           const headers: Record<string, string> = {};
           if (route.roles !== 'public') headers.authorization = `Bearer ${adminToken}`;
@@ -163,7 +180,10 @@ describe('every route survives bad input', () => {
           expect(response.status, where).toBeLessThan(500);
           if (response.status >= 400) {
             expect(response.headers.get('content-type'), where).toContain('application/problem+json');
-            const problem = JSON.parse(text) as { status: number; errors?: Array<{ field?: unknown; message?: unknown }> };
+            const problem = JSON.parse(text) as {
+              status: number;
+              errors?: Array<{ field?: unknown; message?: unknown }>;
+            };
             expect(problem.status, where).toBe(response.status);
             if (response.status === 400) {
               expect(problem.errors?.length, where).toBeGreaterThan(0);

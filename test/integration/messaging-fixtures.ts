@@ -28,12 +28,21 @@ export async function createCustomer(overrides: Record<string, unknown> = {}): P
 
 export interface MessageEntry {
   at: string;
-  data: { campaign: string; period: string; decision: string; reason?: string; until?: string; template?: string };
+  data: {
+    campaign: string;
+    period: string;
+    decision: string;
+    reason?: string;
+    until?: string;
+    template?: string;
+  };
 }
 
 /** The customer's message log, newest first, from `GET /customers/{id}/timeline?kind=message`. */
 export async function messageLog(customerId: string): Promise<MessageEntry[]> {
-  const response = await api('GET', `/customers/${customerId}/timeline?kind=message&limit=100`, { role: 'support' });
+  const response = await api('GET', `/customers/${customerId}/timeline?kind=message&limit=100`, {
+    role: 'support',
+  });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body.items as MessageEntry[];
 }
@@ -42,7 +51,9 @@ export async function messageLog(customerId: string): Promise<MessageEntry[]> {
 export async function decisions(customerId: string): Promise<string[]> {
   return (await messageLog(customerId))
     .reverse()
-    .map((entry) => (entry.data.reason ? `${entry.data.decision}:${entry.data.reason}` : entry.data.decision));
+    .map((entry) =>
+      entry.data.reason ? `${entry.data.decision}:${entry.data.reason}` : entry.data.decision,
+    );
 }
 
 /**

@@ -36,7 +36,9 @@ function strings(value: unknown): string[] {
 
 /** Items that name the customer or hold one of their identifiers, found without the registry. */
 function itemsAbout(all: Item[], customerId: string, identifiers: string[]): Item[] {
-  return all.filter((item) => strings(item).some((text) => text.includes(customerId) || identifiers.some((id) => text.includes(id))));
+  return all.filter((item) =>
+    strings(item).some((text) => text.includes(customerId) || identifiers.some((id) => text.includes(id))),
+  );
 }
 
 const AUDITOR = 'mia-marketing';
@@ -58,19 +60,40 @@ async function seedCustomer() {
   });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
-  expect((await api('POST', `/customers/${id}/events`, { role: 'ingest', body: { kind: 'page_view', url: 'https://shop.example/a' } })).status).toBe(201);
   expect(
-    (await api('POST', `/customers/${id}/events`, { role: 'ingest', body: { kind: 'review', sku: 'SKU-1', rating: 4, eventId: unique('ev') } }))
-      .status,
+    (
+      await api('POST', `/customers/${id}/events`, {
+        role: 'ingest',
+        body: { kind: 'page_view', url: 'https://shop.example/a' },
+      })
+    ).status,
   ).toBe(201);
   expect(
-    (await api('POST', `/customers/${id}/feedback`, { role: 'support', body: { type: 'nps', score: 9, channel: 'email' } })).status,
+    (
+      await api('POST', `/customers/${id}/events`, {
+        role: 'ingest',
+        body: { kind: 'review', sku: 'SKU-1', rating: 4, eventId: unique('ev') },
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await api('POST', `/customers/${id}/feedback`, {
+        role: 'support',
+        body: { type: 'nps', score: 9, channel: 'email' },
+      })
+    ).status,
   ).toBeLessThan(300);
   expect(
     (
       await api('POST', `/customers/${id}/complaints`, {
         role: 'support',
-        body: { category: 'delivery', severity: 'high', description: 'Parcel arrived broken', channel: 'phone' },
+        body: {
+          category: 'delivery',
+          severity: 'high',
+          description: 'Parcel arrived broken',
+          channel: 'phone',
+        },
       })
     ).status,
   ).toBeLessThan(300);
@@ -109,7 +132,9 @@ describe('property-level protection', () => {
     expect(marketer.body.phone).toBe(`+${'*'.repeat(customer.phone.length - 5)}${customer.phone.slice(-4)}`);
     expect(marketer.body.name).toEqual({ given: 'Erin', family: 'Zhao' });
 
-    const listed = await api('GET', `/customers?email=${encodeURIComponent(customer.email)}`, { role: 'marketer' });
+    const listed = await api('GET', `/customers?email=${encodeURIComponent(customer.email)}`, {
+      role: 'marketer',
+    });
     expect(listed.body.items).toHaveLength(1);
     expect(listed.body.items[0].email).not.toBe(customer.email);
     expect(JSON.stringify(listed.body)).not.toContain(customer.phone);
@@ -129,9 +154,14 @@ describe('property-level protection', () => {
   });
 
   it('never shows storage keys or index attributes in a response', async () => {
-    for (const path of [`/customers/${customer.id}`, `/customers/${customer.id}/timeline`, `/customers/${customer.id}/export`]) {
+    for (const path of [
+      `/customers/${customer.id}`,
+      `/customers/${customer.id}/timeline`,
+      `/customers/${customer.id}/export`,
+    ]) {
       const text = JSON.stringify((await api('GET', path)).body);
-      for (const attribute of ['"pk"', '"sk"', '"listPk"', '"birthdayPk"', '"segmentPk"']) expect(text).not.toContain(attribute);
+      for (const attribute of ['"pk"', '"sk"', '"listPk"', '"birthdayPk"', '"segmentPk"'])
+        expect(text).not.toContain(attribute);
     }
   });
 });
@@ -144,17 +174,24 @@ describe('data-subject export and erasure', () => {
 
     const exported = await api('GET', `/customers/${customer.id}/export`);
     expect(exported.status).toBe(200);
-    expect(exported.body.profile).toMatchObject({ id: customer.id, email: customer.email, phone: customer.phone });
+    expect(exported.body.profile).toMatchObject({
+      id: customer.id,
+      email: customer.email,
+      phone: customer.phone,
+    });
     expect(exported.body.profile.eventCounts).toBeDefined(); // derived data comes along
 
     // Independently: what does the table hold about this person right now?
     const held = itemsAbout(await scanTable(), customer.id, identifiers);
-    const heldTypes = new Set(held.map((item) => String(item.type)));
+    const typeOf = (item: Item) => String(item.type ?? item.kind);
+    const heldTypes = new Set(held.map(typeOf));
     for (const type of heldTypes) {
       if (type === 'customer' || itemType(type)?.exported === false) continue;
       expect(exported.body.items[type], `export lacks the ${type} items held`).toBeDefined();
       // Audit entries are kept per customer and per day; the export shows the customer's own.
-      const count = held.filter((item) => item.type === type && (type !== 'audit' || item.customerId === customer.id)).length;
+      const count = held.filter(
+        (item) => typeOf(item) === type && (type !== 'audit' || item.customerId === customer.id),
+      ).length;
       // (the export's own audit entry is written after it was read, just before the answer left).
       expect(exported.body.items[type], type).toHaveLength(type === 'audit' ? count - 1 : count);
     }
@@ -183,15 +220,20 @@ describe('data-subject export and erasure', () => {
     const all = await scanTable();
     const unregistered = all
       .filter((item) => typeof item.type !== 'string' || !itemType(item.type))
-      .map((item) => `type=${String(item.type)} kind=${String(item.kind)} pk=${String(item.pk).replace(/#.*/, '#…')} sk=${String(item.sk).replace(/#.*/, '#…')}`);
+      .map(
+        (item) =>
+          `type=${String(item.type)} kind=${String(item.kind)} pk=${String(item.pk).replace(/#.*/, '#…')} sk=${String(item.sk).replace(/#.*/, '#…')}`,
+      );
     expect([...new Set(unregistered)]).toEqual([]);
   });
 
   it('registers, for every personal item type, how erasure deals with it', () => {
     for (const spec of ITEM_TYPES) {
       if (spec.home === 'located') expect(spec.locate, spec.type).toBeDefined();
-      if (spec.personal && spec.onErasure === 'keep') expect.fail(`${spec.type} holds personal data but survives erasure`);
-      if (spec.onErasure !== 'delete') expect(spec.reason, `${spec.type} needs a reason to outlive an erasure`).toBeTruthy();
+      if (spec.personal && spec.onErasure === 'keep')
+        expect.fail(`${spec.type} holds personal data but survives erasure`);
+      if (spec.onErasure !== 'delete')
+        expect(spec.reason, `${spec.type} needs a reason to outlive an erasure`).toBeTruthy();
     }
     expect(new Set(ITEM_TYPES.map((spec) => spec.type)).size).toBe(ITEM_TYPES.length);
   });
@@ -201,14 +243,22 @@ describe('audit trail', () => {
   it('records who read, exported, changed and erased a customer, queryable by admins only', async () => {
     const customer = await seedCustomer();
     const auditorToken = await token('marketer', AUDITOR);
-    const read = await fetch(`${stack.urls.api}/customers/${customer.id}`, { headers: { authorization: `Bearer ${auditorToken}` } });
+    const read = await fetch(`${stack.urls.api}/customers/${customer.id}`, {
+      headers: { authorization: `Bearer ${auditorToken}` },
+    });
     expect(read.status).toBe(200);
     expect((await api('GET', `/customers/${customer.id}/export`)).status).toBe(200);
     expect((await api('DELETE', `/customers/${customer.id}`)).status).toBe(204);
 
     const trail = await api('GET', `/audit?customerId=${customer.id}&limit=100`);
     expect(trail.status).toBe(200);
-    const entries = trail.body.items as Array<{ action: string; subject: string; roles: string[]; route: string; at: string }>;
+    const entries = trail.body.items as Array<{
+      action: string;
+      subject: string;
+      roles: string[];
+      route: string;
+      at: string;
+    }>;
     const seen = entries.map((entry) => `${entry.action} ${entry.route} ${entry.subject}`);
     expect(seen).toContain(`read GET /customers/{id} ${AUDITOR}`);
     expect(seen).toContain('export GET /customers/{id}/export local-admin');
@@ -221,12 +271,15 @@ describe('audit trail', () => {
     expect(times).toEqual([...times].sort().reverse());
     // No personal data in the trail.
     const text = JSON.stringify(trail.body);
-    for (const identifier of [customer.email, customer.phone, customer.externalId]) expect(text).not.toContain(identifier);
+    for (const identifier of [customer.email, customer.phone, customer.externalId])
+      expect(text).not.toContain(identifier);
 
     const day = new Date().toISOString().slice(0, 10);
     const byDay = await api('GET', `/audit?day=${day}&subject=${AUDITOR}&limit=100`);
     expect(byDay.status).toBe(200);
-    expect(byDay.body.items.some((entry: { customerIds: string[] }) => entry.customerIds.includes(customer.id))).toBe(true);
+    expect(
+      byDay.body.items.some((entry: { customerIds: string[] }) => entry.customerIds.includes(customer.id)),
+    ).toBe(true);
     expect(byDay.body.items.every((entry: { subject: string }) => entry.subject === AUDITOR)).toBe(true);
 
     for (const role of ['marketer', 'support', 'ingest'] as const) {

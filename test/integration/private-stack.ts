@@ -34,7 +34,10 @@ export async function startPrivateStack(name: string): Promise<PrivateStack> {
     stack,
     token,
     async api(method, path, options = {}) {
-      const headers: Record<string, string> = { ...options.headers, authorization: `Bearer ${await token(options.role ?? 'admin')}` };
+      const headers: Record<string, string> = {
+        ...options.headers,
+        authorization: `Bearer ${await token(options.role ?? 'admin')}`,
+      };
       if (options.body !== undefined) headers['content-type'] = 'application/json';
       const response = await fetch(`${stack.urls.api}${path}`, {
         method,
@@ -43,7 +46,11 @@ export async function startPrivateStack(name: string): Promise<PrivateStack> {
         redirect: 'manual',
       });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: text ? JSON.parse(text) : undefined,
+      };
     },
     stop: () => stack.stop(),
   };

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon, { type RawRequest } from 'autocannon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Faults, installFaults } from './faults.js';
+import { type Faults, installFaults, publishSesSendEvents } from './faults.js';
 import { type PrivateStack, startPrivateStack } from './private-stack.js';
 
 let local: PrivateStack;
@@ -18,7 +18,8 @@ beforeAll(async () => {
   const { dynamoDb } = await import('../../shared/clients/dynamodb.js');
   const { ses } = await import('../../shared/clients/ses.js');
   const { eventBridge } = await import('../../shared/clients/eventbridge.js');
-  faults = installFaults({ dynamodb: dynamoDb, ses, eventbridge: eventBridge });
+  faults = installFaults({ dynamodb: dynamoDb, ses, eventbridge: eventBridge }, local.stack.runtime);
+  publishSesSendEvents(ses, local.stack.bus.put);
 }, 180_000);
 
 afterEach(() => faults?.revive());
@@ -32,11 +33,18 @@ afterAll(async () => {
 let serial = 0;
 const tag = `${process.pid}-${Date.now().toString(36)}`;
 
-async function createCustomers(count: number, extra: (index: number) => Record<string, unknown> = () => ({})) {
+async function createCustomers(
+  count: number,
+  extra: (index: number) => Record<string, unknown> = () => ({}),
+) {
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
     const created = await local.api('POST', '/customers', {
-      body: { externalId: `res-${tag}-${serial++}`, consent: { email: { granted: true, source: 'test' } }, ...extra(index) },
+      body: {
+        externalId: `res-${tag}-${serial++}`,
+        consent: { email: { granted: true, source: 'test' } },
+        ...extra(index),
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     ids.push(created.body.id);
@@ -51,7 +59,15 @@ function order(number: number, orderId = `L-${tag}-${number}`) {
     orderedAt: new Date(Date.UTC(2026, 0, 1) + number * 60_000).toISOString(),
     amount: 1 + (number % 50),
     currency: 'USD',
-    items: [{ sku: `SKU-${number % 7}`, name: 'Thing', category: 'things', quantity: 1, unitPrice: 1 + (number % 50) }],
+    items: [
+      {
+        sku: `SKU-${number % 7}`,
+        name: 'Thing',
+        category: 'things',
+        quantity: 1,
+        unitPrice: 1 + (number % 50),
+      },
+    ],
     channel: 'web',
   };
 }
@@ -104,11 +120,19 @@ describe('load: 50 connections of mixed reads and order posts, with retries', ()
             const customerId = customers[Math.floor(Math.random() * customers.length)] as string;
             if (pick < 0.55) {
               context.order = undefined;
-              return { ...request, method: 'GET', path: `/customers/${customerId}`, headers: { authorization: `Bearer ${adminToken}` }, body: undefined };
+              return {
+                ...request,
+                method: 'GET',
+                path: `/customers/${customerId}`,
+                headers: { authorization: `Bearer ${adminToken}` },
+                body: undefined,
+              };
             }
             // A quarter of the posts retry an order already sent (same id, same body, same customer).
             const retry = pick > 0.9 && sent.length > 0;
-            const target = retry ? (sent[Math.floor(Math.random() * sent.length)] as (typeof sent)[number]) : { customerId, number: next++ };
+            const target = retry
+              ? (sent[Math.floor(Math.random() * sent.length)] as (typeof sent)[number])
+              : { customerId, number: next++ };
             if (retry) retries++;
             else sent.push(target);
             context.order = target;
@@ -124,7 +148,10 @@ describe('load: 50 connections of mixed reads and order posts, with retries', ()
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
             const target = context.order as (typeof sent)[number] | undefined;
             if (target && status >= 200 && status < 300) {
-              acknowledged.set(order(target.number).orderId, { customerId: target.customerId, amount: order(target.number).amount });
+              acknowledged.set(order(target.number).orderId, {
+                customerId: target.customerId,
+                amount: order(target.number).amount,
+              });
             }
           },
         },
@@ -136,7 +163,12 @@ describe('load: 50 connections of mixed reads and order posts, with retries', ()
       durationSeconds: 10,
       requests: result.requests.total,
       requestsPerSecond: Math.round(result.requests.average),
-      latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+      },
       statuses: Object.fromEntries(statuses),
       ordersSent: sent.length,
       orderRetries: retries,
@@ -155,7 +187,9 @@ describe('load: 50 connections of mixed reads and order posts, with retries', ()
 
     // Requests still in flight when the clock ran out finish on the server: wait until it is quiet.
     const counts = async () =>
-      JSON.stringify(await Promise.all(customers.map(async (id) => (await aggregatesOf(id)).body.orderCount)));
+      JSON.stringify(
+        await Promise.all(customers.map(async (id) => (await aggregatesOf(id)).body.orderCount)),
+      );
     let previous = '';
     let current = await counts();
     while (current !== previous) {
@@ -174,7 +208,10 @@ describe('load: 50 connections of mixed reads and order posts, with retries', ()
       const profile = await aggregatesOf(customerId);
       const stored = [...onTimeline.keys()];
       expect(profile.body.orderCount ?? 0).toBe(stored.length);
-      const expectedSpend = stored.reduce((sum, orderId) => sum + 1 + (Number(orderId.split('-').pop()) % 50), 0);
+      const expectedSpend = stored.reduce(
+        (sum, orderId) => sum + 1 + (Number(orderId.split('-').pop()) % 50),
+        0,
+      );
       expect(profile.body.totalSpend ?? 0).toBeCloseTo(expectedSpend, 6);
     }
   }, 120_000);
@@ -190,7 +227,9 @@ async function scanTable(): Promise<Item[]> {
   const items: Item[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
-    const page = await documentClient.send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ConsistentRead: true }));
+    const page = await documentClient.send(
+      new ScanCommand({ TableName: tableName(), ExclusiveStartKey, ConsistentRead: true }),
+    );
     items.push(...((page.Items ?? []) as Item[]));
     ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
   } while (ExclusiveStartKey);
@@ -251,7 +290,10 @@ describe('DynamoDB throttling', () => {
     });
     expect(batch.status, JSON.stringify(batch.body)).toBeLessThan(300);
     for (const number of numbers.slice(20)) {
-      expect((await local.api('POST', `/customers/${customerId}/orders`, { role: 'ingest', body: order(number) })).status).toBe(201);
+      expect(
+        (await local.api('POST', `/customers/${customerId}/orders`, { role: 'ingest', body: order(number) }))
+          .status,
+      ).toBe(201);
     }
     expect(faults.stats.throttled - before).toBe(12);
     const profile = await aggregatesOf(customerId);
@@ -265,7 +307,10 @@ describe('DynamoDB throttling', () => {
     const ids = await customersWithOrders(6, 30_000);
     const deadBefore = local.stack.bus.deadLetters.length;
     const before = faults.stats.throttled;
-    faults.throttle(['Scan', 'Query', 'UpdateItem', 'TransactWriteItems', 'BatchWriteItem', 'PutItem', 'GetItem'], 15);
+    faults.throttle(
+      ['Scan', 'Query', 'UpdateItem', 'TransactWriteItems', 'BatchWriteItem', 'PutItem', 'GetItem'],
+      15,
+    );
     const run = await local.stack.runJob('nightly', { asOf: '2026-06-30' });
     expect(faults.stats.throttled - before).toBe(15);
     expect(local.stack.bus.deadLetters.length).toBe(deadBefore);
@@ -290,24 +335,51 @@ describe('DynamoDB throttling', () => {
 describe('the same EventBridge event delivered twice', () => {
   it('is processed once: one win-back email, one decision in the message log', async () => {
     const email = `dup-${tag}@example.com`;
-    const [customerId] = (await createCustomers(1, () => ({ email, language: 'en', name: { given: 'Dee' }, timeZone: zoneWhereItIs(12) }))) as [
-      string,
-    ];
-    const detail = { customerId, from: 'active', to: 'at_risk', asOf: '2026-11-20', runId: 'duplicate-delivery' };
+    const [customerId] = (await createCustomers(1, () => ({
+      email,
+      language: 'en',
+      name: { given: 'Dee' },
+      timeZone: zoneWhereItIs(12),
+    }))) as [string];
+    const detail = {
+      customerId,
+      from: 'active',
+      to: 'at_risk',
+      asOf: '2026-11-20',
+      runId: 'duplicate-delivery',
+    };
     const { LOCAL_NAMES } = await import('../../infra/local/local-stack.js');
     // Twice at once (two concurrent deliveries), then once more after they are done.
-    local.stack.bus.put({ source: 'retain', detailType: 'customer.lifecycle.changed', detail, busName: LOCAL_NAMES.bus });
-    local.stack.bus.put({ source: 'retain', detailType: 'customer.lifecycle.changed', detail, busName: LOCAL_NAMES.bus });
+    local.stack.bus.put({
+      source: 'retain',
+      detailType: 'customer.lifecycle.changed',
+      detail,
+      busName: LOCAL_NAMES.bus,
+    });
+    local.stack.bus.put({
+      source: 'retain',
+      detailType: 'customer.lifecycle.changed',
+      detail,
+      busName: LOCAL_NAMES.bus,
+    });
     await local.stack.bus.idle();
-    local.stack.bus.put({ source: 'retain', detailType: 'customer.lifecycle.changed', detail, busName: LOCAL_NAMES.bus });
+    local.stack.bus.put({
+      source: 'retain',
+      detailType: 'customer.lifecycle.changed',
+      detail,
+      busName: LOCAL_NAMES.bus,
+    });
     await local.stack.bus.idle();
     expect(await emailsTo([email])).toHaveLength(1);
     const log = await local.api('GET', `/customers/${customerId}/timeline?kind=message&limit=100`);
-    const winbacks = (log.body.items as Array<{ data: { campaign: string; decision: string; reason?: string } }>).filter(
-      (entry) => entry.data.campaign === 'winback',
-    );
+    const winbacks = (
+      log.body.items as Array<{ data: { campaign: string; decision: string; reason?: string } }>
+    ).filter((entry) => entry.data.campaign === 'winback');
     const decisions = winbacks.map((entry) => `${entry.data.decision}:${entry.data.reason ?? ''}`);
-    expect(decisions.filter((decision) => decision.startsWith('sent')), JSON.stringify(decisions)).toHaveLength(1);
+    expect(
+      decisions.filter((decision) => decision.startsWith('sent')),
+      JSON.stringify(decisions),
+    ).toHaveLength(1);
     console.info('duplicate deliveries logged as', JSON.stringify(decisions));
   }, 60_000);
 });
@@ -347,32 +419,45 @@ describe('jobs killed at random points and run again', () => {
       expect(completions, `duplicate completion for ${asOf} (killed after ${killAfter})`).toHaveLength(1);
       // Converged means: one more, clean run of the same night changes nothing and announces nothing.
       const snapshot = async () => ({
-        scores: await Promise.all(ids.map(async (id) => (await local.api('GET', `/customers/${id}`)).body.scores)),
+        scores: await Promise.all(
+          ids.map(async (id) => (await local.api('GET', `/customers/${id}`)).body.scores),
+        ),
         segments: (await local.api('GET', `/segments?asOf=${asOf}`)).body,
       });
       const converged = await snapshot();
       const eventsBefore = local.stack.bus.events.length;
       await local.stack.runJob('nightly', { asOf });
       const clean = await snapshot();
-      expect(clean.scores, `scores after a kill at call ${killAfter} differ from a clean run`).toEqual(converged.scores);
+      expect(clean.scores, `scores after a kill at call ${killAfter} differ from a clean run`).toEqual(
+        converged.scores,
+      );
       const { runId: _a, ...convergedSegments } = converged.segments;
       const { runId: _b, ...cleanSegments } = clean.segments;
       expect(cleanSegments, `segments after a kill at call ${killAfter}`).toEqual(convergedSegments);
       expect(
         local.stack.bus.events
           .slice(eventsBefore)
-          .filter((event) => ['customer.lifecycle.changed', 'analytics.run.completed'].includes(event['detail-type'])),
+          .filter((event) =>
+            ['customer.lifecycle.changed', 'analytics.run.completed'].includes(event['detail-type']),
+          ),
       ).toEqual([]);
       expect(converged.scores.every((scores) => scores !== undefined && scores.asOf <= asOf)).toBe(true);
 
       const table = await scanTable();
       for (const id of ids) {
         // Exactly one event per recorded lifecycle change, and none without one.
-        const changes = table.filter((item) => item.pk === `CUSTOMER#${id}` && item.type === 'lifecycle-change' && item.asOf === asOf);
-        const events = local.stack.bus.events.filter(
-          (event) => event['detail-type'] === 'customer.lifecycle.changed' && event.detail.customerId === id && event.detail.asOf === asOf,
+        const changes = table.filter(
+          (item) => item.pk === `CUSTOMER#${id}` && item.type === 'lifecycle-change' && item.asOf === asOf,
         );
-        expect(events.length, `${id} lifecycle events on ${asOf} (killed after ${killAfter})`).toBe(changes.length);
+        const events = local.stack.bus.events.filter(
+          (event) =>
+            event['detail-type'] === 'customer.lifecycle.changed' &&
+            event.detail.customerId === id &&
+            event.detail.asOf === asOf,
+        );
+        expect(events.length, `${id} lifecycle events on ${asOf} (killed after ${killAfter})`).toBe(
+          changes.length,
+        );
       }
     }
   }, 300_000);
@@ -394,16 +479,32 @@ describe('jobs killed at random points and run again', () => {
       faults.revive();
       // A send claimed but not finished is resolved by a later run, once its reminder is due.
       for (const hours of [0, 2, 4]) {
-        await local.stack.runJob('birthday', { asOf, scheduledTime: new Date(Date.now() + hours * 3_600_000).toISOString() });
+        await local.stack.runJob('birthday', {
+          asOf,
+          scheduledTime: new Date(Date.now() + hours * 3_600_000).toISOString(),
+        });
       }
       const emails = await emailsTo(addresses);
-      const perAddress = addresses.map((address) => emails.filter((email) => email.destination.to.includes(address)).length);
-      expect(Math.max(...perAddress), `a second greeting after a kill at call ${killAfter}`).toBeLessThanOrEqual(1);
+      const perAddress = addresses.map(
+        (address) => emails.filter((email) => email.destination.to.includes(address)).length,
+      );
+      expect(
+        Math.max(...perAddress),
+        `a second greeting after a kill at call ${killAfter}`,
+      ).toBeLessThanOrEqual(1);
       // Only a greeting in flight at the moment of the kill may be presumed sent and not repeated.
       const logs = await Promise.all(
-        ids.map(async (id) => (await local.api('GET', `/customers/${id}/timeline?kind=message`)).body.items.map((e: { data: { decision: string; reason?: string } }) => `${e.data.decision}:${e.data.reason ?? ''}`)),
+        ids.map(async (id) =>
+          (await local.api('GET', `/customers/${id}/timeline?kind=message`)).body.items.map(
+            (e: { data: { decision: string; reason?: string } }) =>
+              `${e.data.decision}:${e.data.reason ?? ''}`,
+          ),
+        ),
       );
-      expect(perAddress.filter((count) => count === 1).length, `greetings lost after a kill at call ${killAfter}: ${JSON.stringify(logs)}`).toBeGreaterThanOrEqual(4);
+      expect(
+        perAddress.filter((count) => count === 1).length,
+        `greetings lost after a kill at call ${killAfter}: ${JSON.stringify(logs)}`,
+      ).toBeGreaterThanOrEqual(4);
     }
   }, 300_000);
 });
@@ -433,8 +534,14 @@ describe('erasure while a nightly run is under way', () => {
     const left = (await scanTable()).filter((item) => JSON.stringify(item).includes(victim as string));
     expect([...new Set(left.map((item) => String(item.type)))].sort()).toEqual(['audit', 'erased']);
     expect(
-      local.stack.bus.events.filter((event) => event['detail-type'] === 'customer.lifecycle.changed' && event.detail.customerId === victim && event.detail.asOf === '2026-10-31'),
+      local.stack.bus.events.filter(
+        (event) =>
+          event['detail-type'] === 'customer.lifecycle.changed' &&
+          event.detail.customerId === victim &&
+          event.detail.asOf === '2026-10-31',
+      ),
     ).toEqual([]);
-    for (const id of others) expect((await local.api('GET', `/customers/${id}`)).body.scores?.asOf).toBe('2026-10-31');
+    for (const id of others)
+      expect((await local.api('GET', `/customers/${id}`)).body.scores?.asOf).toBe('2026-10-31');
   }, 180_000);
 });

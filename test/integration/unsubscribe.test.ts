@@ -27,7 +27,8 @@ const oneClick = (path: string) =>
 async function birthdayStats(month: string) {
   const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
   expect(response.status).toBe(200);
-  return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'birthday').totals;
+  return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'birthday')
+    .totals;
 }
 
 describe('one-click unsubscribe', () => {
@@ -78,7 +79,11 @@ describe('one-click unsubscribe', () => {
   });
 
   it('answers 400 naming the token to a forged, altered or missing token, and changes nothing', async () => {
-    const customer = await createCustomer({ birthDate: '--04-12', language: 'zh-CN', name: { family: '李', given: '雷' } });
+    const customer = await createCustomer({
+      birthDate: '--04-12',
+      language: 'zh-CN',
+      name: { family: '李', given: '雷' },
+    });
     await greet('2033-04-12');
     const [email] = await sesEmailsTo(customer.email);
     expect(email?.body.text).toContain('一键退订：');
@@ -87,7 +92,10 @@ describe('one-click unsubscribe', () => {
     const [payload, signature] = token.split('.') as [string, string];
     const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
     const otherCustomer = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), c: 'cus_01JSOMEBODYELSE000000000' }),
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+        c: 'cus_01JSOMEBODYELSE000000000',
+      }),
     ).toString('base64url');
 
     for (const bad of [`${payload}.${flipped}`, `${otherCustomer}.${signature}`, 'not-a-token', payload]) {
@@ -153,12 +161,19 @@ describe('bounces and complaints', () => {
     const [bounced] = await sesEmailsTo(softBounce.email);
     await sesEvent('Email Complaint Received', {
       eventType: 'Complaint',
-      complaint: { complainedRecipients: [{ emailAddress: complainer.email }], complaintFeedbackType: 'abuse' },
+      complaint: {
+        complainedRecipients: [{ emailAddress: complainer.email }],
+        complaintFeedbackType: 'abuse',
+      },
       mail: mailOf(complained, complainer.id, '2033'),
     });
     await sesEvent('Email Bounced', {
       eventType: 'Bounce',
-      bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', bouncedRecipients: [{ emailAddress: softBounce.email }] },
+      bounce: {
+        bounceType: 'Transient',
+        bounceSubType: 'MailboxFull',
+        bouncedRecipients: [{ emailAddress: softBounce.email }],
+      },
       mail: mailOf(bounced, softBounce.id, '2033'),
     });
     await greet('2034-05-14');
@@ -174,7 +189,10 @@ describe('message statistics', () => {
     expect((await api('GET', '/messages/stats', { role: 'support' })).status).toBe(403);
     const all = await api('GET', '/messages/stats', { role: 'admin' });
     expect(all.status).toBe(200);
-    expect(all.body.campaigns.map((campaign: { campaign: string }) => campaign.campaign)).toEqual(['birthday', 'winback']);
+    expect(all.body.campaigns.map((campaign: { campaign: string }) => campaign.campaign)).toEqual([
+      'birthday',
+      'winback',
+    ]);
     expect(all.body.campaigns[0].months).toHaveLength(12);
 
     const badMonth = await api('GET', '/messages/stats?from=2033-13', { role: 'marketer' });

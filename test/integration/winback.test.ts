@@ -37,7 +37,7 @@ async function setScores(customerId: string, scores: Record<string, unknown>) {
 }
 
 describe('win-back emails', () => {
-  it('sends one win-back with the offer of the customer\'s tier, however often the event arrives', async () => {
+  it("sends one win-back with the offer of the customer's tier, however often the event arrives", async () => {
     const customer = await createCustomer({ timeZone: zoneWhereItIs(13) });
     await setScores(customer.id, { tier: 'high', lifecycle: { stage: 'churned', since: today() } });
     await lifecycleChanged(customer.id, 'churned');
@@ -137,12 +137,15 @@ describe('win-back conversions', () => {
   const stats = async (month: string) => {
     const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
     expect(response.status).toBe(200);
-    return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'winback').totals;
+    return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'winback')
+      .totals;
   };
 
   it('attributes an order placed after a win-back to it, once, and shows it in the stats', async () => {
     const zone = zoneWhereItIs(13);
-    const month = new Intl.DateTimeFormat('en-CA', { timeZone: stack.env.BUSINESS_TIME_ZONE }).format(new Date()).slice(0, 7);
+    const month = new Intl.DateTimeFormat('en-CA', { timeZone: stack.env.BUSINESS_TIME_ZONE })
+      .format(new Date())
+      .slice(0, 7);
     const before = await stats(month);
 
     const buyer = await createCustomer({ timeZone: zone });

@@ -38,7 +38,7 @@ import {
 } from './bgnbd.js';
 import { customerLifetimeValue, DAYS_PER_MONTH } from './clv.js';
 import type { CustomerFacts } from './customer-facts.js';
-import { type GammaGammaFit, type GammaGammaParams, fitGammaGamma } from './gamma-gamma.js';
+import { type GammaGammaFit, type GammaGammaParams, fitGammaGamma, gammaGammaExpectedAverageValue } from './gamma-gamma.js';
 
 /** The models' time unit: weeks, as in the published CDNOW results (alpha is per week). */
 export const MODEL_TIME_UNIT = 'week';
@@ -77,7 +77,8 @@ export interface PopulationSummary {
   readonly monetary: ValueSummary;
   /** BG/NBD rows `[x, t_x days, T days, count]`, sorted. */
   readonly purchases: readonly (readonly [number, number, number, number])[];
-  /** Gamma-Gamma rows `[x, zbar cents, count]` of customers with x ≥ 1, sorted. */
+  /** Gamma-Gamma rows `[x, zbar, count]` of customers with x ≥ 1, sorted. zbar is kept exact:
+   * rounding it to cents moves γ on CDNOW from the published 15.44 to 15.45. */
   readonly spend: readonly (readonly [number, number, number])[];
 }
 
@@ -106,11 +107,10 @@ export class PopulationAccumulator {
     if (row) row[3]++;
     else this.purchases.set(key, [facts.x, facts.txDays, facts.TDays, 1]);
     if (facts.x > 0) {
-      const zbarCents = Math.round(facts.zbar * 100);
-      const spendKey = `${facts.x}|${zbarCents}`;
+      const spendKey = `${facts.x}|${facts.zbar}`;
       const spendRow = this.spend.get(spendKey);
       if (spendRow) spendRow[2]++;
-      else this.spend.set(spendKey, [facts.x, zbarCents, 1]);
+      else this.spend.set(spendKey, [facts.x, facts.zbar, 1]);
     }
   }
 
@@ -217,7 +217,7 @@ function fitPurchases(
 }
 
 function fitSpend(summary: PopulationSummary, settings: ModelSettings): { fit: GammaGammaFit | null; reason?: string } {
-  const rows = summary.spend.map(([x, zbarCents, count]) => ({ x, zbar: zbarCents / 100, count }));
+  const rows = summary.spend.map(([x, zbar, count]) => ({ x, zbar, count }));
   const usable = rows.reduce((n, row) => n + (row.zbar > 0 ? row.count : 0), 0);
   if (usable < settings.minCustomersForFit) {
     return { fit: null, reason: `fewer than ${settings.minCustomersForFit} repeat buyers with spend` };
@@ -306,25 +306,65 @@ export function createScorer(
   const ms = settings.model;
   const bg = context.model.bgNbd?.params;
   const gg = context.model.gammaGamma?.params;
-  const purchaseMemo = new Map<string, { pAlive: number; expected: number[] }>();
+  // Model outputs are memoised per distinct (x, T), of which a shard has a few thousand. FHL 2005
+  // eq. (10) factors as E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) · B(x, T, t), the bracket B not
+  // depending on t_x; so every expectation, and the CLV (linear in them), is the value computed once
+  // for t_x = T scaled by P(alive | x, t_x, T) / P(alive | x, T, T). P(alive) itself is closed-form.
+  interface PurchaseMemo {
+    /** P(alive | x, T, T). */
+    pAliveAtT: number;
+    /** E[Y(h) | x, T, T] for each horizon. */
+    expectedAtT: number[];
+    /** Model CLV at t_x = T per unit of expected order value (absent: the CLV falls back). */
+    clvPerOrderValueAtT?: number;
+  }
+  const purchaseMemo = new Map<string, PurchaseMemo>();
   const newCustomerExpected = bg ? HORIZONS.map((days) => bgNbdExpectedTransactions(bg, days / UNIT_DAYS)) : undefined;
+  const clvOptions = {
+    months: ms.clvMonths,
+    annualDiscountRate: ms.annualDiscountRate,
+    unitDays: UNIT_DAYS,
+    minHistoryDays: ms.minHistoryDays,
+  };
+  const clvCustomer = (facts: CustomerFacts) => ({
+    x: facts.x,
+    tx: facts.txDays / UNIT_DAYS,
+    T: facts.TDays / UNIT_DAYS,
+    zbar: facts.zbar,
+    averageOrderValue: facts.purchaseDays > 0 ? facts.monetary / facts.purchaseDays : 0,
+    recentTransactions: facts.recentPurchaseDays,
+  });
+
+  /** The memo of (x, T) and the customer's P(alive) and scale factor over it. */
+  function modelOf(facts: CustomerFacts, model: BgNbdParams): { memo: PurchaseMemo; pAlive: number; scale: number } {
+    const key = `${facts.x}|${facts.TDays}`;
+    let memo = purchaseMemo.get(key);
+    if (!memo) {
+      const atT = { x: facts.x, tx: facts.TDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS };
+      memo = {
+        pAliveAtT: bgNbdProbabilityAlive(model, atT),
+        expectedAtT: HORIZONS.map((days) => bgNbdConditionalExpectedTransactions(model, atT, days / UNIT_DAYS)),
+      };
+      if (gg) {
+        const clv = customerLifetimeValue(
+          { ...clvCustomer(facts), tx: atT.tx },
+          { bgNbd: model, gammaGamma: gg },
+          clvOptions,
+        );
+        if (clv.method === 'model' && clv.expectedOrderValue > 0) memo.clvPerOrderValueAtT = clv.value / clv.expectedOrderValue;
+      }
+      if (purchaseMemo.size > 200_000) purchaseMemo.clear();
+      purchaseMemo.set(key, memo);
+    }
+    const pAlive = bgNbdProbabilityAlive(model, { x: facts.x, tx: facts.txDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS });
+    return { memo, pAlive, scale: memo.pAliveAtT > 0 ? pAlive / memo.pAliveAtT : 0 };
+  }
 
   function churnOf(facts: CustomerFacts): NonNullable<CustomerScores['churn']> {
     if (bg && facts.TDays >= ms.minHistoryDays) {
-      const key = `${facts.x}|${facts.txDays}|${facts.TDays}`;
-      let memo = purchaseMemo.get(key);
-      if (!memo) {
-        const customer = { x: facts.x, tx: facts.txDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS };
-        memo = {
-          pAlive: bgNbdProbabilityAlive(bg, customer),
-          expected: HORIZONS.map((days) => bgNbdConditionalExpectedTransactions(bg, customer, days / UNIT_DAYS)),
-        };
-        if (purchaseMemo.size > 200_000) purchaseMemo.clear();
-        purchaseMemo.set(key, memo);
-      }
-      if (Number.isFinite(memo.pAlive) && memo.expected.every(Number.isFinite)) {
-        return churnFigures(memo.pAlive, memo.expected, 'model');
-      }
+      const { memo, pAlive, scale } = modelOf(facts, bg);
+      const expected = memo.expectedAtT.map((value) => value * scale);
+      if (Number.isFinite(pAlive) && expected.every(Number.isFinite)) return churnFigures(pAlive, expected, 'model');
     }
     if (newCustomerExpected) {
       // Too little history to judge this customer: a new customer is alive, expected to buy as the
@@ -332,9 +372,9 @@ export function createScorer(
       return churnFigures(1, newCustomerExpected, 'fallback');
     }
     // No model at all: alive falls linearly to 0 at the churn threshold; purchases at the
-    // customer's own recent rate.
+    // customer's own rate over the last year.
     const pAlive = Math.min(1, Math.max(0, 1 - (facts.recencyDays ?? 0) / seg.lifecycle.churnedAfterDays));
-    const dailyRate = facts.recentPurchaseDays / Math.max(365, 1);
+    const dailyRate = facts.recentPurchaseDays / 365;
     return churnFigures(
       pAlive,
       HORIZONS.map((days) => pAlive * dailyRate * days),
@@ -343,23 +383,15 @@ export function createScorer(
   }
 
   function valueOf(facts: CustomerFacts): NonNullable<CustomerScores['value']> {
-    const clv = customerLifetimeValue(
-      {
-        x: facts.x,
-        tx: facts.txDays / UNIT_DAYS,
-        T: facts.TDays / UNIT_DAYS,
-        zbar: facts.zbar,
-        averageOrderValue: facts.purchaseDays > 0 ? facts.monetary / facts.purchaseDays : 0,
-        recentTransactions: facts.recentPurchaseDays,
-      },
-      { bgNbd: bg, gammaGamma: gg },
-      {
-        months: ms.clvMonths,
-        annualDiscountRate: ms.annualDiscountRate,
-        unitDays: UNIT_DAYS,
-        minHistoryDays: ms.minHistoryDays,
-      },
-    );
+    if (bg && gg && facts.TDays >= ms.minHistoryDays) {
+      const { memo, scale } = modelOf(facts, bg);
+      const orderValue = gammaGammaExpectedAverageValue(gg, facts.x, Math.max(facts.zbar, 0));
+      const clv = orderValue * (memo.clvPerOrderValueAtT ?? Number.NaN) * scale;
+      if (Number.isFinite(clv) && clv >= 0 && orderValue >= 0) {
+        return { expectedOrderValue: round(orderValue, 2), clv12: round(clv, 2), method: 'model' };
+      }
+    }
+    const clv = customerLifetimeValue(clvCustomer(facts), { bgNbd: bg, gammaGamma: gg }, clvOptions);
     return { expectedOrderValue: round(clv.expectedOrderValue, 2), clv12: round(clv.value, 2), method: clv.method };
   }
 

@@ -37,7 +37,8 @@ export interface Suggestion {
 }
 
 /** Text of an offer in a language, falling back to English. */
-const offerText = (offer: Offer, language: TemplateLanguage) => offer.text[language] ?? (offer.text.en as string);
+const offerText = (offer: Offer, language: TemplateLanguage) =>
+  offer.text[language] ?? (offer.text.en as string);
 
 export type TemplateData = Record<string, string>;
 
@@ -48,9 +49,16 @@ function common(profile: ProfileFields): TemplateData {
 }
 
 /** The unsubscribe link, in every template (added when the message is sent: it is signed per message). */
-export const unsubscribeVariables = (url: string): TemplateData => ({ unsubscribeUrl: url, unsubscribeUrlHtml: escapeHtml(url) });
+export const unsubscribeVariables = (url: string): TemplateData => ({
+  unsubscribeUrl: url,
+  unsubscribeUrlHtml: escapeHtml(url),
+});
 
-function offerVariables(prefix: 'gift' | 'offer', offer: Offer | undefined, language: TemplateLanguage): TemplateData {
+function offerVariables(
+  prefix: 'gift' | 'offer',
+  offer: Offer | undefined,
+  language: TemplateLanguage,
+): TemplateData {
   if (!offer) return {};
   const text = offerText(offer, language);
   return {
@@ -74,7 +82,9 @@ export function birthdayTemplateData(input: {
     ...(suggestions.length > 0
       ? {
           suggestions: suggestions.map((suggestion) => `- ${label(suggestion)}`).join('\n'),
-          suggestionsHtml: suggestions.map((suggestion) => `<li>${escapeHtml(label(suggestion))}</li>`).join(''),
+          suggestionsHtml: suggestions
+            .map((suggestion) => `<li>${escapeHtml(label(suggestion))}</li>`)
+            .join(''),
         }
       : {}),
   };

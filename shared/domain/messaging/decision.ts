@@ -41,10 +41,17 @@ export interface Suppression {
  * good. An unsubscribe stops it until the customer opts in again: email consent given after the
  * unsubscribe (a consent dated before it, e.g. from a stale import, does not lift it).
  */
-export function isSuppressed(suppression: Suppression | undefined, consentGivenAt: string | undefined): boolean {
+export function isSuppressed(
+  suppression: Suppression | undefined,
+  consentGivenAt: string | undefined,
+): boolean {
   if (!suppression) return false;
   if (suppression.reasons.some((reason) => reason !== 'unsubscribe')) return true;
-  return !consentGivenAt || !suppression.unsubscribedAt || Date.parse(consentGivenAt) <= Date.parse(suppression.unsubscribedAt);
+  return (
+    !consentGivenAt ||
+    !suppression.unsubscribedAt ||
+    Date.parse(consentGivenAt) <= Date.parse(suppression.unsubscribedAt)
+  );
 }
 
 export interface DecisionInput {
@@ -85,7 +92,11 @@ export function decide(input: DecisionInput): Decision {
   }
   if (!capAllows(state.lastMarketingAt, now, settings.frequencyCapDays)) return skip('capped');
   if (isQuietAt(now, input.timeZone, settings.quietHours)) {
-    return { action: 'defer', reason: 'quiet-hours', until: quietHoursEnd(now, input.timeZone, settings.quietHours) };
+    return {
+      action: 'defer',
+      reason: 'quiet-hours',
+      until: quietHoursEnd(now, input.timeZone, settings.quietHours),
+    };
   }
   return { action: 'send' };
 }

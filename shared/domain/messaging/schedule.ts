@@ -38,7 +38,10 @@ export function birthdayMonthDaysOn(day: string): string[] {
 
 const QUARTER_HOUR = 15 * 60_000;
 /** Every UTC offset in use lies in [-12 h, +14 h], on a 15-minute grid. */
-const OFFSETS = Array.from({ length: (26 * 60) / 15 + 1 }, (_, index) => -12 * 3_600_000 + index * QUARTER_HOUR);
+const OFFSETS = Array.from(
+  { length: (26 * 60) / 15 + 1 },
+  (_, index) => -12 * 3_600_000 + index * QUARTER_HOUR,
+);
 
 /**
  * The local days, anywhere on Earth, on which it is `hour` o'clock at this instant (one or two
@@ -57,8 +60,15 @@ export function daysAtLocalHour(instant: Date, hour: number): string[] {
  * Whether a birthday greeting is due at an instant for a customer in `timeZone`: it is the
  * greeting hour there, on their birthday.
  */
-export function birthdayDueAt(birthDate: string, timeZone: string, instant: Date, greetingHour: number): boolean {
-  return localHour(instant, timeZone) === greetingHour && isBirthdayOn(birthDate, localDay(instant, timeZone));
+export function birthdayDueAt(
+  birthDate: string,
+  timeZone: string,
+  instant: Date,
+  greetingHour: number,
+): boolean {
+  return (
+    localHour(instant, timeZone) === greetingHour && isBirthdayOn(birthDate, localDay(instant, timeZone))
+  );
 }
 
 /** Whether the instant falls in the customer's quiet hours. */
@@ -87,7 +97,8 @@ export function capAllows(lastMarketingAt: string | undefined, now: Date, capDay
 }
 
 /** The ISO instant before which a previous message no longer counts against a window of `days`. */
-export const windowStart = (now: Date, days: number): string => new Date(now.getTime() - days * DAY).toISOString();
+export const windowStart = (now: Date, days: number): string =>
+  new Date(now.getTime() - days * DAY).toISOString();
 
 /**
  * Win-back emails that got no answer: those sent after the customer's last order (all of them if

@@ -3,7 +3,7 @@
 // Received`; the detail is SES's event record (`eventType`, `mail`, `bounce` / `complaint`, see
 // "Contents of event data that Amazon SES publishes" in the SES developer guide). Pure.
 import * as z from 'zod/mini';
-import { type Campaign, CAMPAIGNS } from './decision.js';
+import { CAMPAIGNS, type Campaign } from './decision.js';
 
 const recipients = z.array(z.object({ emailAddress: z.string() }));
 
@@ -19,7 +19,11 @@ export const sesEventDetailSchema = z.discriminatedUnion('eventType', [
   z.object({
     eventType: z.literal('Bounce'),
     mail: mailSchema,
-    bounce: z.object({ bounceType: z.string(), bounceSubType: z.optional(z.string()), bouncedRecipients: recipients }),
+    bounce: z.object({
+      bounceType: z.string(),
+      bounceSubType: z.optional(z.string()),
+      bouncedRecipients: recipients,
+    }),
   }),
   z.object({
     eventType: z.literal('Complaint'),
@@ -42,7 +46,7 @@ export const ledgerTagValue = (ref: LedgerRef) => `${ref.customerId}--${ref.camp
 
 export function parseLedgerTag(value: string | undefined): LedgerRef | undefined {
   const parts = value?.split('--');
-  if (!parts || parts.length !== 3) return undefined;
+  if (parts?.length !== 3) return undefined;
   const [customerId, campaign, period] = parts as [string, string, string];
   if (!(CAMPAIGNS as readonly string[]).includes(campaign) || !customerId || !period) return undefined;
   return { customerId, campaign: campaign as Campaign, period };
@@ -64,9 +68,18 @@ export function interpretSesEvent(detail: SesEventDetail): SesFeedback {
     case 'Send':
       return { kind: 'accepted', sesMessageId: detail.mail.messageId, ledger };
     case 'Bounce':
-      if (detail.bounce.bounceType !== 'Permanent') return { kind: 'ignored', why: `${detail.bounce.bounceType} bounce` };
-      return { kind: 'bounce', addresses: detail.bounce.bouncedRecipients.map((r) => r.emailAddress), ledger };
+      if (detail.bounce.bounceType !== 'Permanent')
+        return { kind: 'ignored', why: `${detail.bounce.bounceType} bounce` };
+      return {
+        kind: 'bounce',
+        addresses: detail.bounce.bouncedRecipients.map((r) => r.emailAddress),
+        ledger,
+      };
     case 'Complaint':
-      return { kind: 'complaint', addresses: detail.complaint.complainedRecipients.map((r) => r.emailAddress), ledger };
+      return {
+        kind: 'complaint',
+        addresses: detail.complaint.complainedRecipients.map((r) => r.emailAddress),
+        ledger,
+      };
   }
 }

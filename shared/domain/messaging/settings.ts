@@ -14,7 +14,9 @@ export const offerSchema = z.strictObject({
 });
 export type Offer = z.infer<typeof offerSchema>;
 
-const hour = z.int('must be a whole hour 0–23').check(z.gte(0, 'must be a whole hour 0–23'), z.lte(23, 'must be a whole hour 0–23'));
+const hour = z
+  .int('must be a whole hour 0–23')
+  .check(z.gte(0, 'must be a whole hour 0–23'), z.lte(23, 'must be a whole hour 0–23'));
 const days = z.number().check(z.gte(0, 'must be a number of days ≥ 0'), z.lte(3650, 'must be ≤ 3650 days'));
 
 /**
@@ -34,7 +36,9 @@ export const messagingSettingsSchema = z
     /** At most one win-back email per customer in this many days. */
     winbackCooldownDays: days,
     /** Stop win-backs after this many in a row got no order (sunset rule). */
-    winbackSunsetAfter: z.int('must be a whole number').check(z.gte(1, 'must be ≥ 1'), z.lte(100, 'must be ≤ 100')),
+    winbackSunsetAfter: z
+      .int('must be a whole number')
+      .check(z.gte(1, 'must be ≥ 1'), z.lte(100, 'must be ≤ 100')),
     /** An order within this many days of a win-back email is attributed to it. */
     attributionWindowDays: z.number().check(z.gt(0, 'must be > 0 days'), z.lte(365, 'must be ≤ 365 days')),
     /**
@@ -42,7 +46,9 @@ export const messagingSettingsSchema = z
      * docs/messaging.md, "Crash between claim and send"). Longer than a send takes, with margin
      * for SES's Send event to arrive.
      */
-    claimGraceMinutes: z.number().check(z.gte(1, 'must be ≥ 1 minute'), z.lte(1440, 'must be ≤ 1440 minutes')),
+    claimGraceMinutes: z
+      .number()
+      .check(z.gte(1, 'must be ≥ 1 minute'), z.lte(1440, 'must be ≤ 1440 minutes')),
     /** Sends per second when SES's GetAccount cannot be read (it normally gives the account's rate). */
     sendRateWhenUnknown: z.number().check(z.gt(0, 'must be > 0'), z.lte(1000, 'must be ≤ 1000')),
     /** Win-back offer by value tier (`high`, `medium`, `low`; customers without a tier get `low`). */
@@ -51,10 +57,13 @@ export const messagingSettingsSchema = z
     birthdayGifts: z.record(z.string(), offerSchema),
   })
   .check(
-    z.refine((settings) => !settings.quietHours || !inQuietHours(settings.birthdayHour, settings.quietHours), {
-      message: 'the birthday hour falls inside the quiet hours',
-      path: ['birthdayHour'],
-    }),
+    z.refine(
+      (settings) => !settings.quietHours || !inQuietHours(settings.birthdayHour, settings.quietHours),
+      {
+        message: 'the birthday hour falls inside the quiet hours',
+        path: ['birthdayHour'],
+      },
+    ),
   );
 export type MessagingSettings = z.infer<typeof messagingSettingsSchema>;
 
@@ -73,7 +82,10 @@ export const DEFAULT_MESSAGING_SETTINGS: MessagingSettings = {
     low: { text: { en: '10% off your next order', 'zh-CN': '下一单立享九折' }, code: 'COMEBACK10' },
   },
   birthdayGifts: {
-    gold: { text: { en: 'a birthday gift with your next order', 'zh-CN': '下单即送生日礼物一份' }, code: 'BDAYGOLD' },
+    gold: {
+      text: { en: 'a birthday gift with your next order', 'zh-CN': '下单即送生日礼物一份' },
+      code: 'BDAYGOLD',
+    },
     green: { text: { en: '10% off anything this week', 'zh-CN': '本周全场九折' }, code: 'BDAY10' },
   },
 };

@@ -3,9 +3,17 @@
 // never counts twice. Everything is credited to the month the message was decided in (a
 // cohort view: "of March's win-backs, this many converted"). Pure.
 import * as z from 'zod/mini';
-import { type Campaign, CAMPAIGNS, SKIP_REASONS, type SkipReason } from './decision.js';
+import { CAMPAIGNS, type Campaign, SKIP_REASONS, type SkipReason } from './decision.js';
 
-export const OUTCOME_COUNTERS = ['sent', 'failed', 'deferred', 'bounced', 'complained', 'unsubscribed', 'converted'] as const;
+export const OUTCOME_COUNTERS = [
+  'sent',
+  'failed',
+  'deferred',
+  'bounced',
+  'complained',
+  'unsubscribed',
+  'converted',
+] as const;
 export type OutcomeCounter = (typeof OUTCOME_COUNTERS)[number];
 
 /** Stored attribute of a skip counter: `skip_no_consent`. */
@@ -43,23 +51,28 @@ type Counters = Omit<MessageStats['campaigns'][number]['totals'], never>;
 /** A stored counters item: `campaign`, `month` and numeric counter attributes. */
 export type StatsItem = Record<string, unknown> & { campaign: string; month: string };
 
-const numberOf = (item: Record<string, unknown>, key: string) => (typeof item[key] === 'number' ? (item[key] as number) : 0);
+const numberOf = (item: Record<string, unknown>, key: string) =>
+  typeof item[key] === 'number' ? (item[key] as number) : 0;
 
 function countersOf(item: Record<string, unknown>): Counters {
-  const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, numberOf(item, skipCounter(reason))])) as Record<
-    SkipReason,
+  const skipped = Object.fromEntries(
+    SKIP_REASONS.map((reason) => [reason, numberOf(item, skipCounter(reason))]),
+  ) as Record<SkipReason, number>;
+  const values = Object.fromEntries(OUTCOME_COUNTERS.map((name) => [name, numberOf(item, name)])) as Record<
+    OutcomeCounter,
     number
   >;
-  const values = Object.fromEntries(OUTCOME_COUNTERS.map((name) => [name, numberOf(item, name)])) as Record<OutcomeCounter, number>;
   return { ...values, skipped, conversionRate: values.sent > 0 ? values.converted / values.sent : 0 };
 }
 
 function add(a: Counters, b: Counters): Counters {
-  const sum = Object.fromEntries(OUTCOME_COUNTERS.map((name) => [name, a[name] + b[name]])) as Record<OutcomeCounter, number>;
-  const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, a.skipped[reason] + b.skipped[reason]])) as Record<
-    SkipReason,
+  const sum = Object.fromEntries(OUTCOME_COUNTERS.map((name) => [name, a[name] + b[name]])) as Record<
+    OutcomeCounter,
     number
   >;
+  const skipped = Object.fromEntries(
+    SKIP_REASONS.map((reason) => [reason, a.skipped[reason] + b.skipped[reason]]),
+  ) as Record<SkipReason, number>;
   return { ...sum, skipped, conversionRate: sum.sent > 0 ? sum.converted / sum.sent : 0 };
 }
 

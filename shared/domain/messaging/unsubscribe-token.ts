@@ -14,7 +14,9 @@ const derive = (secret: string, purpose: string) => createHmac('sha256', secret)
  * derives from the unsubscribe secret: rotating that secret orphans the list (see docs).
  */
 export function suppressionHash(email: string, secret: string): string {
-  return createHmac('sha256', derive(secret, 'retain/suppression/v1')).update(normalizeEmail(email)).digest('base64url');
+  return createHmac('sha256', derive(secret, 'retain/suppression/v1'))
+    .update(normalizeEmail(email))
+    .digest('base64url');
 }
 
 export const unsubscribeClaimsSchema = z.strictObject({
@@ -47,7 +49,9 @@ export function verifyUnsubscribeToken(token: string, secret: string): Unsubscri
   const expected = Buffer.from(signature(match[1], secret).toString('base64url'));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
-    const parsed = unsubscribeClaimsSchema.safeParse(JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')));
+    const parsed = unsubscribeClaimsSchema.safeParse(
+      JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')),
+    );
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -3,15 +3,21 @@
 // with `asOf` it greets everyone whose birthday falls on that local date. Customers are found
 // through the `byBirthday` index (one Query per month-day, never a Scan).
 import type { CustomerScores } from '../../domain/customer-scores.js';
+import { GoneError, NotFoundError } from '../../domain/errors.js';
 import { birthdayTemplateData, type Suggestion } from '../../domain/messaging/content.js';
-import { birthdayDueAt, birthdayMonthDaysOn, daysAtLocalHour, isBirthdayOn } from '../../domain/messaging/schedule.js';
+import {
+  birthdayDueAt,
+  birthdayMonthDaysOn,
+  daysAtLocalHour,
+  isBirthdayOn,
+} from '../../domain/messaging/schedule.js';
 import { suggestionsFor } from '../../domain/recommendations.js';
 import { localDay } from '../../domain/time.js';
 import { log } from '../../log.js';
-import { type StoredCustomer } from '../../store/customer-repository.js';
+import { loadCustomer, type StoredCustomer } from '../../store/customer-repository.js';
 import { customersWithBirthday } from '../../store/message-repository.js';
 import { loadCoPurchases, productNames } from '../../store/recommendation-repository.js';
-import { type Delivery, type DeliveryOutcome } from './deliver.js';
+import type { Delivery } from './deliver.js';
 import type { MessagingDeps } from './deps.js';
 import { deliverAll, drainDeferred, type RunSummary } from './runs.js';
 
@@ -44,12 +50,24 @@ export function birthdayDelivery(customer: StoredCustomer, year: string, deps: M
   };
 }
 
+async function currentProfile(customerId: string): Promise<StoredCustomer | undefined> {
+  try {
+    return await loadCustomer(customerId, true);
+  } catch (error) {
+    if (error instanceof NotFoundError || error instanceof GoneError) return undefined;
+    throw error;
+  }
+}
+
 export interface BirthdayRunInput {
   /** Greet everyone whose birthday falls on this local date (`YYYY-MM-DD`), whatever the hour. */
   asOf?: string;
 }
 
-export async function runBirthdayJob(input: BirthdayRunInput, deps: MessagingDeps): Promise<RunSummary & { greetingDays: string[] }> {
+export async function runBirthdayJob(
+  input: BirthdayRunInput,
+  deps: MessagingDeps,
+): Promise<RunSummary & { greetingDays: string[] }> {
   const now = deps.clock.now();
   const zoneOf = (customer: StoredCustomer) => customer.timeZone ?? deps.businessTimeZone;
   const days = input.asOf ? [input.asOf] : daysAtLocalHour(now, deps.settings.birthdayHour);
@@ -66,15 +84,18 @@ export async function runBirthdayJob(input: BirthdayRunInput, deps: MessagingDep
 
   const summary = await deliverAll(
     customersWithBirthday(monthDays),
-    (customer) => {
-      const day = dueDay(customer);
-      return day ? birthdayDelivery(customer, day.slice(0, 4), deps) : undefined;
+    async (candidate) => {
+      const day = dueDay(candidate);
+      if (!day) return undefined;
+      // The index is eventually consistent: decide on the profile as it is now (consent just withdrawn…).
+      const customer = await currentProfile(candidate.id);
+      return customer ? birthdayDelivery(customer, day.slice(0, 4), deps) : undefined;
     },
     deps,
   );
-  const deferred = await drainDeferred('birthday', deps, (customer, send) => birthdayDelivery(customer, send.period, deps));
+  const deferred = await drainDeferred('birthday', deps, (customer, send) =>
+    birthdayDelivery(customer, send.period, deps),
+  );
   log.info('birthday job finished', { ...summary.counts, deferredHandled: deferred.handled, days });
   return { ...summary, deferredHandled: deferred.handled, greetingDays: days };
 }
-
-export type { DeliveryOutcome };

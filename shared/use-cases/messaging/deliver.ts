@@ -24,9 +24,9 @@ import type { StoredCustomer } from '../../store/customer-repository.js';
 import {
   claimSend,
   deferSend,
+  findSuppression,
   getLedger,
   getMessagingState,
-  findSuppression,
   type LedgerEntry,
   logDecision,
   reclaimSend,
@@ -96,7 +96,12 @@ export async function deliver(delivery: Delivery, deps: MessagingDeps): Promise<
   if (decision.action === 'skip') return skip(ref, at, month, decision.reason, delivery, deps);
   if (decision.action === 'defer') {
     const until = decision.until.toISOString();
-    await deferSend({ ...ref, dueAt: until, reason: decision.reason, ...(delivery.context ? { context: delivery.context } : {}) });
+    await deferSend({
+      ...ref,
+      dueAt: until,
+      reason: decision.reason,
+      ...(delivery.context ? { context: delivery.context } : {}),
+    });
     await logDecision(
       customer.id,
       at,
@@ -125,7 +130,9 @@ export async function deliver(delivery: Delivery, deps: MessagingDeps): Promise<
     // Another campaign took the customer's slot between our read and our claim.
     const fresh = await getMessagingState(customer.id);
     const reason: SkipReason =
-      campaign === 'winback' && !capAllows(fresh.lastWinbackAt, now, deps.settings.winbackCooldownDays) ? 'cooldown' : 'capped';
+      campaign === 'winback' && !capAllows(fresh.lastWinbackAt, now, deps.settings.winbackCooldownDays)
+        ? 'cooldown'
+        : 'capped';
     return skip(ref, at, month, reason, delivery, deps);
   }
   return send(claim.claimed, delivery, deps, addressHash as string);
@@ -149,7 +156,12 @@ async function skip(
 }
 
 /** Send a claimed message and record the outcome. */
-async function send(entry: LedgerEntry, delivery: Delivery, deps: MessagingDeps, addressHash: string): Promise<DeliveryOutcome> {
+async function send(
+  entry: LedgerEntry,
+  delivery: Delivery,
+  deps: MessagingDeps,
+  addressHash: string,
+): Promise<DeliveryOutcome> {
   const { customer } = delivery;
   const language = templateLanguage(customer.language);
   const token = signUnsubscribeToken(
@@ -173,7 +185,11 @@ async function send(entry: LedgerEntry, delivery: Delivery, deps: MessagingDeps,
     outcome = { state: 'sent', sesMessageId };
   } catch (error) {
     if (!(error instanceof PermanentSendError)) throw error; // the claim stays; its reminder resolves it
-    log.warn('messaging: SES refused a message', { customerId: customer.id, campaign: entry.campaign, error: error.message });
+    log.warn('messaging: SES refused a message', {
+      customerId: customer.id,
+      campaign: entry.campaign,
+      error: error.message,
+    });
     outcome = { state: 'failed', error: error.message.slice(0, 200) };
   }
   const now = deps.clock.now();
@@ -182,7 +198,11 @@ async function send(entry: LedgerEntry, delivery: Delivery, deps: MessagingDeps,
     at: now.toISOString(),
     outcome,
     ...(entry.campaign === 'winback'
-      ? { attributionUntil: new Date(now.getTime() + deps.settings.attributionWindowDays * 86_400_000).toISOString() }
+      ? {
+          attributionUntil: new Date(
+            now.getTime() + deps.settings.attributionWindowDays * 86_400_000,
+          ).toISOString(),
+        }
       : {}),
   });
   return outcome.state === 'sent' ? { outcome: 'sent' } : { outcome: 'failed' };
@@ -194,7 +214,11 @@ async function send(entry: LedgerEntry, delivery: Delivery, deps: MessagingDeps,
  * grace period the claim is resolved: SES recorded accepting it → it was sent; otherwise it never
  * reached SES → send it now (consent and suppression checked again).
  */
-async function resumeDecided(entry: LedgerEntry, delivery: Delivery, deps: MessagingDeps): Promise<DeliveryOutcome> {
+async function resumeDecided(
+  entry: LedgerEntry,
+  delivery: Delivery,
+  deps: MessagingDeps,
+): Promise<DeliveryOutcome> {
   const now = deps.clock.now();
   const at = now.toISOString();
   if (entry.state === 'sent') {
@@ -216,7 +240,11 @@ async function resumeDecided(entry: LedgerEntry, delivery: Delivery, deps: Messa
       at,
       outcome: { state: 'sent', sesMessageId: entry.sesAcceptedId ?? '', recovered: true },
       ...(entry.campaign === 'winback'
-        ? { attributionUntil: new Date(Date.parse(entry.sesAcceptedAt) + deps.settings.attributionWindowDays * 86_400_000).toISOString() }
+        ? {
+            attributionUntil: new Date(
+              Date.parse(entry.sesAcceptedAt) + deps.settings.attributionWindowDays * 86_400_000,
+            ).toISOString(),
+          }
         : {}),
     });
     return { outcome: 'sent', recovered: true };

@@ -1,16 +1,30 @@
 // What customers and mailbox providers tell us after a message: one-click unsubscribes, SES
 // bounces and complaints (suppression), SES's acceptance of a send (crash recovery), and the
 // per-campaign statistics built from all of it.
-import { ValidationError, GoneError, NotFoundError, PreconditionFailedError } from '../../domain/errors.js';
+
 import { applyPatch, hasConsent } from '../../domain/customer.js';
-import { type Campaign, CAMPAIGNS } from '../../domain/messaging/decision.js';
-import { interpretSesEvent, type SesFeedback, sesEventDetailSchema } from '../../domain/messaging/ses-events.js';
+import { GoneError, NotFoundError, PreconditionFailedError, ValidationError } from '../../domain/errors.js';
+import { CAMPAIGNS, type Campaign } from '../../domain/messaging/decision.js';
+import {
+  interpretSesEvent,
+  type SesFeedback,
+  sesEventDetailSchema,
+} from '../../domain/messaging/ses-events.js';
 import { type MessageStats, messageStats, monthsBetween } from '../../domain/messaging/stats.js';
-import { type UnsubscribeClaims, suppressionHash, verifyUnsubscribeToken } from '../../domain/messaging/unsubscribe-token.js';
+import {
+  suppressionHash,
+  type UnsubscribeClaims,
+  verifyUnsubscribeToken,
+} from '../../domain/messaging/unsubscribe-token.js';
 import { localDay } from '../../domain/time.js';
 import { log } from '../../log.js';
 import { loadCustomer, updateCustomerProfile } from '../../store/customer-repository.js';
-import { loadStats, markAcceptedBySes, recordAfterMessage, suppress } from '../../store/message-repository.js';
+import {
+  loadStats,
+  markAcceptedBySes,
+  recordAfterMessage,
+  suppress,
+} from '../../store/message-repository.js';
 import type { Clock } from '../customer-profiles.js';
 
 export interface FeedbackDeps {
@@ -23,7 +37,9 @@ export interface FeedbackDeps {
 export function readUnsubscribeToken(token: string, secret: string): UnsubscribeClaims {
   const claims = verifyUnsubscribeToken(token, secret);
   if (!claims) {
-    throw new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe token (forged, altered or cut short)' }]);
+    throw new ValidationError([
+      { field: 'query.token', message: 'is not a valid unsubscribe token (forged, altered or cut short)' },
+    ]);
   }
   return claims;
 }
@@ -60,7 +76,11 @@ async function withdrawEmailConsent(customerId: string, at: string): Promise<voi
       throw error;
     }
     if (!hasConsent(current, 'email')) return;
-    const next = applyPatch(current, { consent: { email: { granted: false, source: 'unsubscribe-link', at } } }, at);
+    const next = applyPatch(
+      current,
+      { consent: { email: { granted: false, source: 'unsubscribe-link', at } } },
+      at,
+    );
     try {
       await updateCustomerProfile(current, next, current.version, at);
       return;
@@ -76,7 +96,10 @@ async function withdrawEmailConsent(customerId: string, at: string): Promise<voi
  * hash: it survives the customer's erasure) and count against the message's campaign; a Send
  * event records that SES accepted the message.
  */
-export async function handleSesEvent(detail: unknown, deps: FeedbackDeps): Promise<SesFeedback | { kind: 'malformed' }> {
+export async function handleSesEvent(
+  detail: unknown,
+  deps: FeedbackDeps,
+): Promise<SesFeedback | { kind: 'malformed' }> {
   const parsed = sesEventDetailSchema.safeParse(detail);
   if (!parsed.success) {
     log.warn('messaging: an SES event of an unknown shape was ignored');
@@ -87,7 +110,8 @@ export async function handleSesEvent(detail: unknown, deps: FeedbackDeps): Promi
   if (feedback.kind === 'accepted') {
     if (feedback.ledger) await markAcceptedBySes(feedback.ledger, feedback.sesMessageId, at);
   } else if (feedback.kind === 'bounce' || feedback.kind === 'complaint') {
-    for (const address of feedback.addresses) await suppress(suppressionHash(address, deps.secret), feedback.kind, at);
+    for (const address of feedback.addresses)
+      await suppress(suppressionHash(address, deps.secret), feedback.kind, at);
     if (feedback.ledger) {
       await recordAfterMessage({
         ref: feedback.ledger,
@@ -95,7 +119,11 @@ export async function handleSesEvent(detail: unknown, deps: FeedbackDeps): Promi
         at,
       });
     }
-    log.info('messaging: addresses suppressed', { kind: feedback.kind, count: feedback.addresses.length, customerId: feedback.ledger?.customerId });
+    log.info('messaging: addresses suppressed', {
+      kind: feedback.kind,
+      count: feedback.addresses.length,
+      customerId: feedback.ledger?.customerId,
+    });
   }
   return feedback;
 }
@@ -103,7 +131,10 @@ export async function handleSesEvent(detail: unknown, deps: FeedbackDeps): Promi
 const MAX_MONTHS = 36;
 
 /** Counters per campaign for the months `from`..`to` (default: the last 12 business-local months). */
-export async function loadMessageStats(query: { from?: string; to?: string }, deps: Pick<FeedbackDeps, 'clock' | 'businessTimeZone'>): Promise<MessageStats> {
+export async function loadMessageStats(
+  query: { from?: string; to?: string },
+  deps: Pick<FeedbackDeps, 'clock' | 'businessTimeZone'>,
+): Promise<MessageStats> {
   const to = query.to ?? localDay(deps.clock.now(), deps.businessTimeZone).slice(0, 7);
   const from = query.from ?? shiftMonth(to, -11);
   if (from > to) throw new ValidationError([{ field: 'query.from', message: 'must not be after `to`' }]);

@@ -14,4 +14,5 @@ export const jobInputSchema = z.object({
 });
 export type JobInput = z.infer<typeof jobInputSchema>;
 
-export const jobInstant = (input: JobInput): Date => (input.scheduledTime ? new Date(input.scheduledTime) : new Date());
+export const jobInstant = (input: JobInput): Date =>
+  input.scheduledTime ? new Date(input.scheduledTime) : new Date();

@@ -1,11 +1,18 @@
 // Running many deliveries: a few at a time (the mailer paces the sends to the account's rate),
 // one customer's failure never stopping the others, and deferred sends brought back when due.
-import type { Campaign } from '../../domain/messaging/decision.js';
+
 import { GoneError, NotFoundError } from '../../domain/errors.js';
+import type { Campaign } from '../../domain/messaging/decision.js';
 import { log } from '../../log.js';
 import { loadCustomer, type StoredCustomer } from '../../store/customer-repository.js';
-import { type DeferredSend, deferSend, dueDeferredSends, getLedger, removeDeferredSend } from '../../store/message-repository.js';
 import type { Key } from '../../store/keys.js';
+import {
+  type DeferredSend,
+  deferSend,
+  dueDeferredSends,
+  getLedger,
+  removeDeferredSend,
+} from '../../store/message-repository.js';
 import { type Delivery, type DeliveryOutcome, deliver } from './deliver.js';
 import type { MessagingDeps } from './deps.js';
 
@@ -21,7 +28,10 @@ const HOUR = 3_600_000;
 export const outcomeKey = (result: DeliveryOutcome) =>
   result.outcome === 'skipped' ? `skipped:${result.reason}` : result.outcome;
 
-async function forEachConcurrently<T>(items: AsyncIterable<T> | Iterable<T>, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachConcurrently<T>(
+  items: AsyncIterable<T> | Iterable<T>,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const running = new Set<Promise<void>>();
   for await (const item of items) {
     const task: Promise<void> = work(item).finally(() => running.delete(task));
@@ -39,7 +49,7 @@ async function forEachConcurrently<T>(items: AsyncIterable<T> | Iterable<T>, wor
  */
 export async function deliverAll(
   customers: AsyncIterable<StoredCustomer> | Iterable<StoredCustomer>,
-  build: (customer: StoredCustomer) => Delivery | undefined,
+  build: (customer: StoredCustomer) => Promise<Delivery | undefined>,
   deps: MessagingDeps,
 ): Promise<RunSummary> {
   const counts: Record<string, number> = {};
@@ -48,31 +58,43 @@ export async function deliverAll(
   };
   let lost = 0;
   await forEachConcurrently(customers, async (customer) => {
-    const delivery = build(customer);
-    if (!delivery) return;
+    let delivery: Delivery | undefined;
     try {
+      delivery = await build(customer);
+      if (!delivery) return;
       count(outcomeKey(await deliver(delivery, deps)));
     } catch (error) {
       count('error');
-      log.error('messaging: a delivery failed; retrying it later', { customerId: customer.id, campaign: delivery.campaign, error });
+      if (!delivery) {
+        lost++;
+        log.error('messaging: preparing a delivery failed', { customerId: customer.id, error });
+        return;
+      }
+      log.error('messaging: a delivery failed; retrying it later', {
+        customerId: customer.id,
+        campaign: delivery.campaign,
+        error,
+      });
       try {
         // A send that failed after its claim comes back through the claim's own reminder.
-        const entry = await getLedger({ customerId: customer.id, campaign: delivery.campaign, period: delivery.period });
+        const { campaign, period, context } = delivery;
+        const entry = await getLedger({ customerId: customer.id, campaign, period });
         if (entry?.state === 'claimed') return;
         await deferSend({
-          campaign: delivery.campaign,
+          campaign,
           customerId: customer.id,
-          period: delivery.period,
+          period,
           dueAt: new Date(deps.clock.now().getTime() + HOUR).toISOString(),
           reason: 'retry-after-error',
-          ...(delivery.context ? { context: delivery.context } : {}),
+          ...(context ? { context } : {}),
         });
       } catch {
         lost++;
       }
     }
   });
-  if (lost > 0) throw new Error(`${lost} deliveries failed and could not be deferred; the run must be retried`);
+  if (lost > 0)
+    throw new Error(`${lost} deliveries failed and could not be deferred; the run must be retried`);
   return { counts, deferredHandled: 0 };
 }
 
@@ -106,7 +128,11 @@ export async function drainDeferred(
       await removeDeferredSend(send);
       handled++;
     } catch (error) {
-      log.error('messaging: a deferred send failed; it stays for the next run', { customerId: send.customerId, campaign, error });
+      log.error('messaging: a deferred send failed; it stays for the next run', {
+        customerId: send.customerId,
+        campaign,
+        error,
+      });
     }
   });
   return { handled, counts };

@@ -51,7 +51,10 @@ export function winbackDelivery(customer: StoredCustomer, asOf: string, deps: Me
     eligible: stillSlipping(customer, asOf),
     context: { asOf },
     content: async () =>
-      winbackTemplateData({ profile: customer, offer: deps.settings.winbackOffers[tier] ?? deps.settings.winbackOffers.low }),
+      winbackTemplateData({
+        profile: customer,
+        offer: deps.settings.winbackOffers[tier] ?? deps.settings.winbackOffers.low,
+      }),
   };
 }
 
@@ -61,12 +64,14 @@ export async function handleLifecycleChange(detail: unknown, deps: MessagingDeps
   const parsed = lifecycleChangedSchema.safeParse(detail);
   if (!parsed.success) return { outcome: 'ignored', why: 'malformed event' };
   const change = parsed.data;
-  if (!(WINBACK_STAGES as readonly string[]).includes(change.to)) return { outcome: 'ignored', why: `stage ${change.to}` };
+  if (!(WINBACK_STAGES as readonly string[]).includes(change.to))
+    return { outcome: 'ignored', why: `stage ${change.to}` };
   let customer: StoredCustomer;
   try {
     customer = await loadCustomer(change.customerId, true);
   } catch (error) {
-    if (error instanceof NotFoundError || error instanceof GoneError) return { outcome: 'ignored', why: 'no such customer' };
+    if (error instanceof NotFoundError || error instanceof GoneError)
+      return { outcome: 'ignored', why: 'no such customer' };
     throw error;
   }
   return deliver(winbackDelivery(customer, change.asOf, deps), deps);
@@ -79,15 +84,19 @@ const DAY = 86_400_000;
  * customer placed after it (from their timeline) converts it, once; a win-back whose window has
  * passed without an order is closed.
  */
-export async function attributeConversions(deps: MessagingDeps): Promise<{ converted: number; closed: number; open: number }> {
+export async function attributeConversions(
+  deps: MessagingDeps,
+): Promise<{ converted: number; closed: number; open: number }> {
   const now = deps.clock.now();
   const windowDays = Math.ceil(deps.settings.attributionWindowDays) + 2;
-  const days = Array.from({ length: windowDays + 1 }, (_, index) => new Date(now.getTime() - index * DAY).toISOString().slice(0, 10));
+  const days = Array.from({ length: windowDays + 1 }, (_, index) =>
+    new Date(now.getTime() - index * DAY).toISOString().slice(0, 10),
+  );
   const open = await openWinbacks(days);
   let converted = 0;
   let closed = 0;
   for (const item of open) {
-    const end = item.until < now.toISOString() ? item.until : now.toISOString();
+    const end = [item.until, now.toISOString()].sort()[0] as string; // the earlier of the two
     if (end <= item.sentAt) continue; // sent after this run's instant: nothing to look at yet
     const order = await firstOrderBetween(item.customerId, item.sentAt, end);
     if (order) {
@@ -96,7 +105,12 @@ export async function attributeConversions(deps: MessagingDeps): Promise<{ conve
         counter: 'converted',
         at: order.at,
         also: { convertedOrderId: order.orderId },
-        log: { campaign: 'winback', period: item.period, decision: 'converted', reason: `order ${order.orderId}` },
+        log: {
+          campaign: 'winback',
+          period: item.period,
+          decision: 'converted',
+          reason: `order ${order.orderId}`,
+        },
         with: [closeOpenWinbackItem(item)],
       });
       if (recorded) converted++;
@@ -115,6 +129,10 @@ export async function runWinbackJob(deps: MessagingDeps) {
     winbackDelivery(customer, send.context?.asOf ?? send.period, deps),
   );
   const attribution = await attributeConversions(deps);
-  log.info('win-back job finished', { deferredHandled: deferred.handled, ...deferred.counts, ...attribution });
+  log.info('win-back job finished', {
+    deferredHandled: deferred.handled,
+    ...deferred.counts,
+    ...attribution,
+  });
   return { deferredHandled: deferred.handled, deferred: deferred.counts, attribution };
 }

@@ -31,16 +31,9 @@ describe('the name a customer is greeted with', () => {
 
 describe('template choice', () => {
   it('uses zh-CN for Chinese and English for everything else', () => {
-    expect(['zh-CN', 'zh', 'zh-TW', 'ZH-cn', 'en', 'en-US', 'pt-BR', undefined].map(templateLanguage)).toEqual([
-      'zh-CN',
-      'zh-CN',
-      'zh-CN',
-      'zh-CN',
-      'en',
-      'en',
-      'en',
-      'en',
-    ]);
+    expect(
+      ['zh-CN', 'zh', 'zh-TW', 'ZH-cn', 'en', 'en-US', 'pt-BR', undefined].map(templateLanguage),
+    ).toEqual(['zh-CN', 'zh-CN', 'zh-CN', 'zh-CN', 'en', 'en', 'en', 'en']);
     expect(templateName('birthday', 'zh-CN')).toBe('birthday-zh-CN');
   });
 });
@@ -61,25 +54,42 @@ describe('template variables', () => {
   it('lists at most three suggestions, by name or else by SKU', () => {
     const data = birthdayTemplateData({
       profile: { language: 'en' },
-      suggestions: [{ sku: 'A', name: 'Apple' }, { sku: 'B' }, { sku: 'C', name: 'Cherry' }, { sku: 'D', name: 'Date' }],
+      suggestions: [
+        { sku: 'A', name: 'Apple' },
+        { sku: 'B' },
+        { sku: 'C', name: 'Cherry' },
+        { sku: 'D', name: 'Date' },
+      ],
     });
     expect(data.suggestions).toBe('- Apple\n- B\n- Cherry');
   });
 
   it('leaves out the gift and the suggestions when there are none (the templates hide those sections)', () => {
-    const data = birthdayTemplateData({ profile: { language: 'en', name: { given: 'Ana' } }, suggestions: [] });
+    const data = birthdayTemplateData({
+      profile: { language: 'en', name: { given: 'Ana' } },
+      suggestions: [],
+    });
     expect(data).toEqual({ name: 'Ana', nameHtml: 'Ana' });
   });
 
-  it('gives the gift and the offer in the customer\'s language, English when not translated', () => {
+  it("gives the gift and the offer in the customer's language, English when not translated", () => {
     const gold = DEFAULT_MESSAGING_SETTINGS.birthdayGifts.gold;
-    expect(birthdayTemplateData({ profile: { language: 'zh-CN' }, gift: gold, suggestions: [] })).toMatchObject({
+    expect(
+      birthdayTemplateData({ profile: { language: 'zh-CN' }, gift: gold, suggestions: [] }),
+    ).toMatchObject({
       gift: '下单即送生日礼物一份',
       giftCode: 'BDAYGOLD',
     });
     const englishOnly = { text: { en: '5 off' } };
-    expect(winbackTemplateData({ profile: { language: 'zh-CN' }, offer: englishOnly })).toMatchObject({ offer: '5 off' });
-    expect(winbackTemplateData({ profile: { language: 'en' }, offer: DEFAULT_MESSAGING_SETTINGS.winbackOffers.high })).toMatchObject({
+    expect(winbackTemplateData({ profile: { language: 'zh-CN' }, offer: englishOnly })).toMatchObject({
+      offer: '5 off',
+    });
+    expect(
+      winbackTemplateData({
+        profile: { language: 'en' },
+        offer: DEFAULT_MESSAGING_SETTINGS.winbackOffers.high,
+      }),
+    ).toMatchObject({
       offer: '25% off your next order',
       offerCode: 'COMEBACK25',
     });

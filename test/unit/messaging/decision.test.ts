@@ -42,26 +42,46 @@ describe('whether a marketing email goes out', () => {
 
   it('applies the cooldown, the sunset and eligibility to win-backs only', () => {
     const cooling = { state: { lastWinbackAt: daysBefore(60), lastMarketingAt: daysBefore(60) } };
-    expect(decide(input({ ...cooling, campaign: 'winback' }))).toEqual({ action: 'skip', reason: 'cooldown' });
+    expect(decide(input({ ...cooling, campaign: 'winback' }))).toEqual({
+      action: 'skip',
+      reason: 'cooldown',
+    });
     expect(decide(input(cooling))).toEqual({ action: 'send' });
-    expect(decide(input({ ...cooling, campaign: 'winback', state: { lastWinbackAt: daysBefore(91) } }))).toEqual({ action: 'send' });
+    expect(
+      decide(input({ ...cooling, campaign: 'winback', state: { lastWinbackAt: daysBefore(91) } })),
+    ).toEqual({ action: 'send' });
 
-    const threeUnanswered = { winbackSends: [daysBefore(400), daysBefore(300), daysBefore(200)], lastWinbackAt: daysBefore(200) };
-    expect(decide(input({ campaign: 'winback', state: threeUnanswered }))).toEqual({ action: 'skip', reason: 'sunset' });
+    const threeUnanswered = {
+      winbackSends: [daysBefore(400), daysBefore(300), daysBefore(200)],
+      lastWinbackAt: daysBefore(200),
+    };
+    expect(decide(input({ campaign: 'winback', state: threeUnanswered }))).toEqual({
+      action: 'skip',
+      reason: 'sunset',
+    });
     // An order after the second win-back answered the first two: one unanswered, go on.
-    expect(decide(input({ campaign: 'winback', state: threeUnanswered, lastOrderAt: daysBefore(250) }))).toEqual({ action: 'send' });
-    expect(decide(input({ campaign: 'winback', eligible: false }))).toEqual({ action: 'skip', reason: 'not-eligible' });
+    expect(
+      decide(input({ campaign: 'winback', state: threeUnanswered, lastOrderAt: daysBefore(250) })),
+    ).toEqual({ action: 'send' });
+    expect(decide(input({ campaign: 'winback', eligible: false }))).toEqual({
+      action: 'skip',
+      reason: 'not-eligible',
+    });
   });
 
-  it('defers a send in the quiet hours to their end, in the customer\'s time zone', () => {
+  it("defers a send in the quiet hours to their end, in the customer's time zone", () => {
     const lateInShanghai = new Date('2026-03-14T15:30:00Z'); // 23:30 in Shanghai, 08:30 in Los Angeles
     expect(decide(input({ now: lateInShanghai }))).toEqual({
       action: 'defer',
       reason: 'quiet-hours',
       until: new Date('2026-03-15T00:00:00Z'), // 08:00 in Shanghai
     });
-    expect(decide(input({ now: lateInShanghai, timeZone: 'America/Los_Angeles' }))).toEqual({ action: 'send' });
-    expect(decide(input({ now: lateInShanghai, settings: { ...DEFAULT_MESSAGING_SETTINGS, quietHours: null } }))).toEqual({
+    expect(decide(input({ now: lateInShanghai, timeZone: 'America/Los_Angeles' }))).toEqual({
+      action: 'send',
+    });
+    expect(
+      decide(input({ now: lateInShanghai, settings: { ...DEFAULT_MESSAGING_SETTINGS, quietHours: null } })),
+    ).toEqual({
       action: 'send',
     });
   });
@@ -79,7 +99,9 @@ describe('the suppression list', () => {
 
   it('stops email for good after a bounce or a complaint, whatever the consent', () => {
     expect(isSuppressed({ reasons: ['bounce'] }, '2026-04-01T00:00:00Z')).toBe(true);
-    expect(isSuppressed({ reasons: ['complaint', 'unsubscribe'], unsubscribedAt }, '2026-04-01T00:00:00Z')).toBe(true);
+    expect(
+      isSuppressed({ reasons: ['complaint', 'unsubscribe'], unsubscribedAt }, '2026-04-01T00:00:00Z'),
+    ).toBe(true);
   });
 
   it('stops email after an unsubscribe until the customer opts in again', () => {

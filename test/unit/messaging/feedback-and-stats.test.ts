@@ -1,6 +1,5 @@
-import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, pacer } from '../../../shared/messaging/mailer.js';
+import * as z from 'zod/mini';
 import {
   interpretSesEvent,
   ledgerTagValue,
@@ -12,6 +11,7 @@ import {
   messagingSettingsSchema,
 } from '../../../shared/domain/messaging/settings.js';
 import { messageStats, monthsBetween } from '../../../shared/domain/messaging/stats.js';
+import { backoffDelay, pacer } from '../../../shared/messaging/mailer.js';
 
 // Shaped like the examples in the SES developer guide ("Examples of event data that Amazon SES
 // publishes"), with the message tags Retain sets.
@@ -20,11 +20,15 @@ const mail = {
   source: 'no-reply@retain.example',
   messageId: 'EXAMPLE-0001',
   destination: ['ana@example.com'],
-  tags: { campaign: ['birthday'], ledger: ['cus_01JABC--birthday--2026'], 'ses:configuration-set': ['retain'] },
+  tags: {
+    campaign: ['birthday'],
+    ledger: ['cus_01JABC--birthday--2026'],
+    'ses:configuration-set': ['retain'],
+  },
 };
 
 describe('SES events', () => {
-  it('suppress the recipients of a permanent bounce, for the message\'s ledger entry', () => {
+  it("suppress the recipients of a permanent bounce, for the message's ledger entry", () => {
     const detail = z.parse(sesEventDetailSchema, {
       eventType: 'Bounce',
       bounce: {
@@ -46,7 +50,11 @@ describe('SES events', () => {
   it('ignore a transient bounce (SES retried and gave up for now: the address may work tomorrow)', () => {
     const detail = z.parse(sesEventDetailSchema, {
       eventType: 'Bounce',
-      bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', bouncedRecipients: [{ emailAddress: 'a@b.c' }] },
+      bounce: {
+        bounceType: 'Transient',
+        bounceSubType: 'MailboxFull',
+        bouncedRecipients: [{ emailAddress: 'a@b.c' }],
+      },
       mail,
     });
     expect(interpretSesEvent(detail)).toEqual({ kind: 'ignored', why: 'Transient bounce' });
@@ -55,7 +63,10 @@ describe('SES events', () => {
   it('suppress complainers and record SES accepting a message', () => {
     const complaint = z.parse(sesEventDetailSchema, {
       eventType: 'Complaint',
-      complaint: { complainedRecipients: [{ emailAddress: 'ana@example.com' }], complaintFeedbackType: 'abuse' },
+      complaint: {
+        complainedRecipients: [{ emailAddress: 'ana@example.com' }],
+        complaintFeedbackType: 'abuse',
+      },
       mail,
     });
     expect(interpretSesEvent(complaint)).toMatchObject({ kind: 'complaint', addresses: ['ana@example.com'] });
@@ -90,7 +101,13 @@ describe('message statistics', () => {
       '2026-03',
     );
     const winback = stats.campaigns.find((campaign) => campaign.campaign === 'winback');
-    expect(winback?.totals).toMatchObject({ sent: 10, converted: 3, conversionRate: 0.3, bounced: 1, unsubscribed: 1 });
+    expect(winback?.totals).toMatchObject({
+      sent: 10,
+      converted: 3,
+      conversionRate: 0.3,
+      bounced: 1,
+      unsubscribed: 1,
+    });
     expect(winback?.totals.skipped).toMatchObject({ 'no-consent': 2, capped: 3, suppressed: 0 });
     expect(winback?.months.map((month) => [month.month, month.sent])).toEqual([
       ['2026-01', 4],

@@ -31,11 +31,16 @@ describe('co-purchase counts', () => {
     const basket = fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 6 });
     fc.assert(
       fc.property(fc.array(basket, { maxLength: 30 }), fc.nat(30), fc.nat(30), (customers, cut1, cut2) => {
-        const [i, j] = [Math.min(cut1, cut2, customers.length), Math.min(Math.max(cut1, cut2), customers.length)];
+        const [i, j] = [
+          Math.min(cut1, cut2, customers.length),
+          Math.min(Math.max(cut1, cut2), customers.length),
+        ];
         const shards = [customers.slice(0, i), customers.slice(i, j), customers.slice(j)].map(pairCounts);
         const whole = pairCounts(customers);
         expect(mergePairCounts(...shards)).toEqual(whole);
-        expect(mergePairCounts(shards[2] ?? {}, mergePairCounts(shards[1] ?? {}, shards[0] ?? {}))).toEqual(whole);
+        expect(mergePairCounts(shards[2] ?? {}, mergePairCounts(shards[1] ?? {}, shards[0] ?? {}))).toEqual(
+          whole,
+        );
       }),
     );
   });
@@ -55,7 +60,7 @@ describe('co-purchase counts', () => {
     );
   });
 
-  it('ignore a customer\'s SKUs beyond the first MAX_SKUS_PER_CUSTOMER', () => {
+  it("ignore a customer's SKUs beyond the first MAX_SKUS_PER_CUSTOMER", () => {
     const many = Array.from({ length: MAX_SKUS_PER_CUSTOMER + 5 }, (_, index) => `s${index}`);
     const counts = pairCounts([many]);
     expect(Object.keys(counts)).toHaveLength(MAX_SKUS_PER_CUSTOMER);
@@ -66,7 +71,7 @@ describe('co-purchase counts', () => {
 describe('suggestions', () => {
   const table = coPurchaseTable(pairCounts(BASKETS));
 
-  it('keep each SKU\'s most co-purchased SKUs, most first, ties by SKU', () => {
+  it("keep each SKU's most co-purchased SKUs, most first, ties by SKU", () => {
     expect(table.tea).toEqual([
       { sku: 'cups', count: 2 },
       { sku: 'honey', count: 2 },

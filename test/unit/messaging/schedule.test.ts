@@ -96,7 +96,11 @@ describe('whose birthday it is', () => {
   it('never misses a due customer: their local day is among the days an hourly run queries', () => {
     fc.assert(
       fc.property(
-        fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-12-31T00:00:00Z'), noInvalidDate: true }),
+        fc.date({
+          min: new Date('2000-01-01T00:00:00Z'),
+          max: new Date('2100-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
         fc.constantFrom(...ZONES),
         fc.integer({ min: 0, max: 23 }),
         (when, zone, hour) => {
@@ -155,11 +159,23 @@ describe('quiet hours', () => {
   it('always ends outside the quiet hours, within a day', () => {
     fc.assert(
       fc.property(
-        fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true }),
-        fc.constantFrom('Asia/Shanghai', 'America/Los_Angeles', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Europe/London'),
+        fc.date({
+          min: new Date('2020-01-01T00:00:00Z'),
+          max: new Date('2040-01-01T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom(
+          'Asia/Shanghai',
+          'America/Los_Angeles',
+          'Asia/Kolkata',
+          'Australia/Lord_Howe',
+          'Europe/London',
+        ),
         (now, zone) => {
           const end = quietHoursEnd(now, zone, QUIET);
-          return !isQuietAt(end, zone, QUIET) && end >= now && end.getTime() - now.getTime() <= 12 * 3_600_000;
+          return (
+            !isQuietAt(end, zone, QUIET) && end >= now && end.getTime() - now.getTime() <= 12 * 3_600_000
+          );
         },
       ),
     );

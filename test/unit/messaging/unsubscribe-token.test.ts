@@ -38,7 +38,9 @@ describe('unsubscribe tokens', () => {
   it('refuse altered claims, even re-encoded cleanly', () => {
     const token = signUnsubscribeToken(claims, SECRET);
     const signature = token.split('.')[1];
-    const forged = Buffer.from(JSON.stringify({ ...claims, c: 'cus_01JSOMEONEELSE00000000000' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...claims, c: 'cus_01JSOMEONEELSE00000000000' })).toString(
+      'base64url',
+    );
     expect(verifyUnsubscribeToken(`${forged}.${signature}`, SECRET)).toBeUndefined();
   });
 

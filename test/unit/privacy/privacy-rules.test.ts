@@ -69,5 +69,4 @@ describe('what the audit trail records', () => {
   it('expires entries after the configured number of days', () => {
     expect(auditExpiry('2026-01-01T00:00:00.000Z', 400)).toBe(Date.UTC(2027, 1, 5) / 1000);
   });
-
 });
