@@ -43,19 +43,22 @@ const HISTORY_DAYS = 730;
 /**
  * One synthetic customer's purchase days as profile aggregates: born on a random day of two years,
  * buying as a Poisson process with a gamma-distributed rate until they drop out after a purchase
- * with a beta-ish probability (the BG/NBD story), a few with hundreds of purchases, some zero-value.
+ * with a beta-ish probability (the BG/NBD story), spending around a basket of their own; a few with
+ * hundreds of purchases, some zero-value.
  */
 function syntheticActivity(next: () => number) {
   const birth = Math.floor(next() * (HISTORY_DAYS - 1));
   const heavy = next() < 0.001;
   const ratePerDay = heavy ? 0.5 + next() : -Math.log(1 - next()) * next() * 0.05;
   const dropout = heavy ? 0.002 : 0.05 + next() * 0.5;
+  // Each customer has a typical basket (exponential across customers), each purchase varies around it.
+  const basket = 15 - Math.log(1 - next()) * 60;
   const dailySpend: Record<string, number> = {};
   const dailyOrders: Record<string, number> = {};
   let day = birth;
   for (;;) {
     const key = addDays(HISTORY_START, day);
-    const amount = next() < 0.01 ? 0 : Math.round((10 + next() * 190) * 100) / 100;
+    const amount = next() < 0.01 ? 0 : Math.round(basket * (0.5 + next()) * 100) / 100;
     dailySpend[key] = Math.round(((dailySpend[key] ?? 0) + amount) * 100) / 100;
     dailyOrders[key] = (dailyOrders[key] ?? 0) + 1;
     if (next() < dropout || ratePerDay <= 0) break;

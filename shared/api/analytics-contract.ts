@@ -50,6 +50,8 @@ export const modelSchema = z.object({
     z.object({
       params: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }),
       rows: z.number(),
+      /** The grid (days) t_x and T were rounded to for the fit; 1 = exact. */
+      resolutionDays: z.number(),
       ...fitSchema,
     }),
   ),

@@ -122,8 +122,34 @@ function localFailures(report: ImportReport, malformed: ReadonlyArray<{ row: num
 const BATCH = 100;
 
 /**
- * Orders rows (see ORDER_COLUMNS) through `POST /orders/batch`, 100 per call. Rows are sent
- * grouped by customer, so one transaction records many orders of one customer.
+ * Batches of at most 100 rows that never split a customer, so one customer's orders are written
+ * together (one transaction per customer and call) and two calls in flight never contend for the
+ * same profile. A customer with more than 100 rows gets a lane of batches sent one after another;
+ * the longest lanes go first.
+ */
+export function customerLanes<T extends { ref: string }>(entries: readonly T[]): T[][][] {
+  const byCustomer = new Map<string, T[]>();
+  for (const entry of entries) byCustomer.set(entry.ref, [...(byCustomer.get(entry.ref) ?? []), entry]);
+  const lanes: T[][][] = [];
+  let current: T[] = [];
+  for (const rows of byCustomer.values()) {
+    if (rows.length > BATCH) {
+      lanes.push(Array.from({ length: Math.ceil(rows.length / BATCH) }, (_, i) => rows.slice(i * BATCH, (i + 1) * BATCH)));
+      continue;
+    }
+    if (current.length + rows.length > BATCH) {
+      lanes.push([current]);
+      current = [];
+    }
+    current.push(...rows);
+  }
+  if (current.length > 0) lanes.push([current]);
+  return lanes.sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Orders rows (see ORDER_COLUMNS) through `POST /orders/batch`, up to 100 per call, grouped by
+ * customer (see `customerLanes`).
  */
 export async function importOrders(
   rows: readonly CsvRow[],
@@ -138,13 +164,10 @@ export async function importOrders(
     if (outcome.ok) entries.push({ row, entry: outcome.entry, ref: (values.customer_ref ?? '').trim() });
     else report.errors.push(...outcome.issues.map((issue) => ({ row, field: issue.field, reason: issue.message })));
   }
-  entries.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : a.row - b.row));
-  const batches: Array<typeof entries> = [];
-  for (let start = 0; start < entries.length; start += BATCH) batches.push(entries.slice(start, start + BATCH));
-
+  const lanes = customerLanes(entries);
   let done = total - entries.length;
   options.onProgress?.({ done, total });
-  await forEachLimit(batches, options.concurrency ?? 8, async (batch) => {
+  const sendBatch = async (batch: typeof entries) => {
     const { status, body } = await send(options, '/orders/batch', {
       orders: batch.map(({ entry }) => entry),
       ...(options.createMissing ? { createMissing: true } : {}),
@@ -163,6 +186,9 @@ export async function importOrders(
     }
     done += batch.length;
     options.onProgress?.({ done, total });
+  };
+  await forEachLimit(lanes, options.concurrency ?? 8, async (lane) => {
+    for (const batch of lane) await sendBatch(batch);
   });
   return finish(report);
 }

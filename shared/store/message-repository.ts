@@ -570,6 +570,43 @@ export async function deferSend(send: DeferredSend): Promise<void> {
 }
 
 /**
+ * Defer a send to the end of the quiet hours, with its log entry and counter, once: a duplicate
+ * event deferred to the same moment finds the item and records nothing more.
+ */
+export async function recordDeferral(
+  send: DeferredSend,
+  at: string,
+  month: string,
+): Promise<'deferred' | 'exists' | 'gone'> {
+  try {
+    await transactWrite({
+      TransactItems: [
+        profileExists(send.customerId),
+        {
+          Put: {
+            TableName: tableName(),
+            Item: deferredItem(send),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        countItem(send.campaign, month, { deferred: 1 }),
+        logItem(send.customerId, at, {
+          campaign: send.campaign,
+          period: send.period,
+          decision: 'deferred',
+          reason: send.reason,
+          until: send.dueAt,
+        }),
+      ],
+    });
+    return 'deferred';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return cancellationCodes(error)[0] === 'ConditionalCheckFailed' ? 'gone' : 'exists';
+  }
+}
+
+/**
  * Deferred sends of a campaign due at `now`: the UTC days of the last `lookbackDays` up to now
  * (a run that missed a few hours, or days, still finds what was due meanwhile).
  */

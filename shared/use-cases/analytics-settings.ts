@@ -22,6 +22,7 @@ const analyticsSchema = z.strictObject({
   /** How many past runs the segment trends show. */
   trendRuns: whole(1, 100),
   fitResolutionDays: whole(1, 28),
+  maxFitRows: whole(1000, 10_000_000),
   minCustomersForFit: whole(2, 1_000_000),
   minHistoryDays: whole(0, 365),
   clvMonths: whole(1, 60),

@@ -56,7 +56,7 @@ export interface OrderResult {
 }
 
 /** Orders of one customer per transaction (2 items each plus the profile: within DynamoDB's 100). */
-const MAX_GROUP_ORDERS = 40;
+const MAX_GROUP_ORDERS = 49;
 /** Items per transaction: several customers' groups are packed into one. */
 const MAX_PACK_ITEMS = 100;
 const PACKS_IN_FLIGHT = 4;

@@ -44,7 +44,8 @@ export function installFaults(clients: Record<string, Client>, runtime: Invoker)
   const stats = { throttled: 0, calls: 0, crashed: false };
 
   const invoke = runtime.invoke.bind(runtime);
-  runtime.invoke = (functionName, event) => invocation.run({ dead: false }, () => invoke(functionName, event));
+  runtime.invoke = (functionName, event) =>
+    invocation.run({ dead: false }, () => invoke(functionName, event));
 
   for (const [service, client] of Object.entries(clients)) {
     client.middlewareStack.add(
@@ -116,12 +117,13 @@ export function publishSesSendEvents(
 ): void {
   ses.middlewareStack.add(
     (next, context) => async (args) => {
-      const output = (await next(args)) as { output?: { MessageId?: string } };
+      const output = await next(args);
+      const messageId = (output.output as { MessageId?: string } | undefined)?.MessageId;
       const input = args.input as {
         Destination?: { ToAddresses?: string[] };
         EmailTags?: Array<{ Name: string; Value: string }>;
       };
-      if (context.commandName === 'SendEmailCommand' && output.output?.MessageId) {
+      if (context.commandName === 'SendEmailCommand' && messageId) {
         put({
           source: 'aws.ses',
           detailType: 'Email Sent',
@@ -129,7 +131,7 @@ export function publishSesSendEvents(
           detail: {
             eventType: 'Send',
             mail: {
-              messageId: output.output.MessageId,
+              messageId,
               destination: input.Destination?.ToAddresses ?? [],
               tags: Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name, [tag.Value]])),
             },

@@ -389,7 +389,7 @@ describe('jobs killed at random points and run again', () => {
   // runs it again until it completes. The re-run must converge: same outcome as one clean run, no
   // duplicate email, no duplicate event.
   const seed = Number(process.env.KILL_SEED ?? Date.now() % 100_000);
-  let state = seed;
+  let state = seed || 1;
   const random = (max: number) => {
     state = (state * 48_271) % 2_147_483_647;
     return 1 + (state % max);
@@ -403,6 +403,8 @@ describe('jobs killed at random points and run again', () => {
       faults.crashAfter(killAfter);
       await runJobSurvivingCrash('nightly', { asOf });
       faults.revive();
+      // The kill must have happened, or this round proved nothing.
+      expect(faults.stats.crashed, `the nightly run made fewer than ${killAfter} calls`).toBe(true);
       let completed = local.stack.bus.events.some(
         (event) => event['detail-type'] === 'analytics.run.completed' && event.detail.asOf === asOf,
       );
@@ -477,6 +479,8 @@ describe('jobs killed at random points and run again', () => {
       faults.crashAfter(killAfter);
       await runJobSurvivingCrash('birthday', { asOf });
       faults.revive();
+      // The kill must have happened, or this round proved nothing.
+      expect(faults.stats.crashed, `the birthday run made fewer than ${killAfter} calls`).toBe(true);
       // A send claimed but not finished is resolved by a later run, once its reminder is due.
       for (const hours of [0, 2, 4]) {
         await local.stack.runJob('birthday', {

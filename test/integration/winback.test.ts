@@ -91,6 +91,7 @@ describe('win-back emails', () => {
   it('waits for the end of the quiet hours; the hourly job sends it then', async () => {
     const customer = await createCustomer({ timeZone: zoneWhereItIs(2) }); // 02:00 there: quiet
     await lifecycleChanged(customer.id, 'churned');
+    await lifecycleChanged(customer.id, 'churned'); // delivered twice: deferred once
     expect(await sesEmailsTo(customer.email)).toHaveLength(0);
     const [deferred] = await messageLog(customer.id);
     expect(deferred?.data).toMatchObject({ decision: 'deferred', reason: 'quiet-hours' });

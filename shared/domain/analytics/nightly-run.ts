@@ -48,6 +48,11 @@ export const UNIT_DAYS = 7;
 export interface ModelSettings {
   /** Grid (in days) t_x and T are rounded to before fitting; 1 = exact (purchases are per day). */
   readonly fitResolutionDays: number;
+  /**
+   * Most weighted rows the BG/NBD fit takes: beyond it the grid coarsens (7, 14, 28 days) until
+   * the rows fit, bounding the fit's time whatever the population (10 M customers: seconds).
+   */
+  readonly maxFitRows: number;
   /** Fewer buyers than this: no model is fitted and every customer gets the fallback. */
   readonly minCustomersForFit: number;
   /** Customers whose first purchase is fewer days old than this get the marked fallback. */
@@ -58,6 +63,7 @@ export interface ModelSettings {
 
 export const DEFAULT_MODEL_SETTINGS: ModelSettings = {
   fitResolutionDays: 1,
+  maxFitRows: 200_000,
   minCustomersForFit: 20,
   minHistoryDays: 7,
   clvMonths: 12,
@@ -174,7 +180,8 @@ export interface RunModel {
   /** Customers in the population, and those with a purchase up to asOf. */
   readonly customers: number;
   readonly buyers: number;
-  readonly bgNbd: (FittedModel<BgNbdParams> & { readonly rows: number }) | null;
+  /** `rows`: weighted rows fitted; `resolutionDays`: the grid t_x and T were rounded to (1 = exact). */
+  readonly bgNbd: (FittedModel<BgNbdParams> & { readonly rows: number; readonly resolutionDays: number }) | null;
   readonly gammaGamma: (FittedModel<GammaGammaParams> & { readonly excluded: number }) | null;
   /** Why a model is missing (everyone then gets the fallback for it). */
   readonly fallbackReasons: { readonly bgNbd?: string; readonly gammaGamma?: string };
@@ -198,19 +205,24 @@ const positiveFinite = (values: readonly number[]) => values.every((v) => Number
 function fitPurchases(
   summary: PopulationSummary,
   settings: ModelSettings,
-): { fit: (BgNbdFit & { rows: number }) | null; reason?: string } {
+): { fit: (BgNbdFit & { rows: number; resolutionDays: number }) | null; reason?: string } {
   if (summary.buyers < settings.minCustomersForFit) {
     return { fit: null, reason: `fewer than ${settings.minCustomersForFit} buyers` };
   }
   if (!summary.purchases.some(([x]) => x > 0)) return { fit: null, reason: 'no repeat purchases yet' };
   const inWeeks = summary.purchases.map(([x, tx, T, count]) => ({ x, tx: tx / UNIT_DAYS, T: T / UNIT_DAYS, count }));
-  const rows =
-    settings.fitResolutionDays > 1 ? compressBgNbdRows(inWeeks, settings.fitResolutionDays / UNIT_DAYS) : inWeeks;
+  let resolutionDays = settings.fitResolutionDays;
+  let rows = resolutionDays > 1 ? compressBgNbdRows(inWeeks, resolutionDays / UNIT_DAYS) : inWeeks;
+  for (const coarser of [7, 14, 28]) {
+    if (rows.length <= settings.maxFitRows || coarser <= resolutionDays) continue;
+    resolutionDays = coarser;
+    rows = compressBgNbdRows(inWeeks, coarser / UNIT_DAYS);
+  }
   try {
     const fit = fitBgNbd(rows);
     const { r, alpha, a, b } = fit.params;
     if (!fit.converged || !positiveFinite([r, alpha, a, b])) return { fit: null, reason: 'the fit did not converge' };
-    return { fit: { ...fit, rows: rows.length } };
+    return { fit: { ...fit, rows: rows.length, resolutionDays } };
   } catch (error) {
     return { fit: null, reason: `the fit failed: ${(error as Error).message}` };
   }
@@ -256,7 +268,9 @@ export function buildRunContext(
     timeUnit: MODEL_TIME_UNIT,
     customers: summary.customers,
     buyers: summary.buyers,
-    bgNbd: purchases.fit ? { ...fitted(purchases.fit), rows: purchases.fit.rows } : null,
+    bgNbd: purchases.fit
+      ? { ...fitted(purchases.fit), rows: purchases.fit.rows, resolutionDays: purchases.fit.resolutionDays }
+      : null,
     gammaGamma: spend.fit ? { ...fitted(spend.fit), excluded: spend.fit.excluded } : null,
     fallbackReasons: {
       ...(purchases.reason ? { bgNbd: purchases.reason } : {}),
@@ -424,16 +438,14 @@ export function createScorer(
         seg.lifecycle,
       );
       const since = previous && previousStage === stage ? previous.lifecycle.since : asOf;
-      return withoutUndefined({
-        asOf,
-        runId,
-        rfm,
-        tier,
-        membership,
-        lifecycle: { stage, since },
-        churn,
-        value,
-      }) as CustomerScores;
+      // Built field by field (no undefined values: they would not survive a round trip to DynamoDB).
+      const scores: CustomerScores = { asOf, runId, lifecycle: { stage, since } };
+      if (rfm) scores.rfm = rfm;
+      if (tier) scores.tier = tier;
+      if (membership) scores.membership = membership;
+      if (churn) scores.churn = churn;
+      if (value) scores.value = value;
+      return scores;
     },
   };
 }
@@ -451,10 +463,6 @@ function churnFigures(
     expected365: clean(expected[2]),
     method,
   };
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /**

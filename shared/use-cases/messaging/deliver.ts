@@ -23,13 +23,13 @@ import { PermanentSendError } from '../../messaging/mailer.js';
 import type { StoredCustomer } from '../../store/customer-repository.js';
 import {
   claimSend,
-  deferSend,
   findSuppression,
   getLedger,
   getMessagingState,
   type LedgerEntry,
   logDecision,
   reclaimSend,
+  recordDeferral,
   recordOutcome,
   recordSkip,
 } from '../../store/message-repository.js';
@@ -96,19 +96,17 @@ export async function deliver(delivery: Delivery, deps: MessagingDeps): Promise<
   if (decision.action === 'skip') return skip(ref, at, month, decision.reason, delivery, deps);
   if (decision.action === 'defer') {
     const until = decision.until.toISOString();
-    await deferSend({
-      ...ref,
-      dueAt: until,
-      reason: decision.reason,
-      ...(delivery.context ? { context: delivery.context } : {}),
-    });
-    await logDecision(
-      customer.id,
+    const deferred = await recordDeferral(
+      {
+        ...ref,
+        dueAt: until,
+        reason: decision.reason,
+        ...(delivery.context ? { context: delivery.context } : {}),
+      },
       at,
-      { campaign, period, decision: 'deferred', reason: decision.reason, until },
-      { month, counter: 'deferred' },
+      month,
     );
-    return { outcome: 'deferred', until };
+    return deferred === 'gone' ? { outcome: 'gone' } : { outcome: 'deferred', until };
   }
 
   const template = templateName(campaign, templateLanguage(customer.language));

@@ -114,6 +114,11 @@ describe('the run context (between the passes)', () => {
     const { summary, context } = cdnowRun();
     const coarse = buildRunContext(summary, { ...SETTINGS, model: { ...SETTINGS.model, fitResolutionDays: 7 } }, RUN);
     expect(coarse.model.bgNbd?.rows).toBeLessThan(context.model.bgNbd?.rows as number);
+    expect(context.model.bgNbd?.resolutionDays).toBe(1);
+    // A cap on the rows coarsens the grid by itself.
+    const capped = buildRunContext(summary, { ...SETTINGS, model: { ...SETTINGS.model, maxFitRows: 1000 } }, RUN);
+    expect(capped.model.bgNbd?.resolutionDays).toBe(7);
+    expect(capped.model.bgNbd?.rows).toBeLessThanOrEqual(1000);
     for (const name of ['r', 'alpha', 'a', 'b'] as const) {
       expect(Math.abs((coarse.model.bgNbd?.params[name] as number) / (context.model.bgNbd?.params[name] as number) - 1)).toBeLessThan(0.05);
     }
