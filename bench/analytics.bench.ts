@@ -70,7 +70,10 @@ function syntheticActivity(next: () => number) {
 
 function cdnowFacts(): CustomerFacts[] {
   const log = parseCdnowLog(readFileSync(resolve(here, '../../shared/data/cdnow/CDNOW_sample.txt'), 'utf8'));
-  const byCustomer = new Map<string, { dailySpend: Record<string, number>; dailyOrders: Record<string, number> }>();
+  const byCustomer = new Map<
+    string,
+    { dailySpend: Record<string, number>; dailyOrders: Record<string, number> }
+  >();
   for (const { customerId, date, amount } of log) {
     const activity = byCustomer.get(customerId) ?? { dailySpend: {}, dailyOrders: {} };
     activity.dailySpend[date] = (activity.dailySpend[date] ?? 0) + amount;
@@ -125,7 +128,9 @@ async function scoringFigure(log: (message: string) => void): Promise<Figure> {
   const summary = accumulator.summary();
   const summariseMs = ms(start);
   const context = buildRunContext(summary, SETTINGS, { asOf: AS_OF, runId: 'bench' });
-  log(`pass 1 in ${summariseMs.toFixed(0)} ms; fit on ${context.model.bgNbd?.rows} rows in ${context.model.fitMillis} ms`);
+  log(
+    `pass 1 in ${summariseMs.toFixed(0)} ms; fit on ${context.model.bgNbd?.rows} rows in ${context.model.fitMillis} ms`,
+  );
   start = process.hrtime.bigint();
   const scorer = createScorer(context, SETTINGS, { asOf: AS_OF, runId: 'bench' });
   let models = 0;
@@ -173,7 +178,9 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
     (event) => event['detail-type'] === 'analytics.run.completed' && event.detail.asOf === AS_OF,
   );
   const summary = (completed?.detail.summary ?? {}) as { written?: number; customers?: number };
-  context.log(`pipeline: ${run.events.length} events, ${summary.customers} customers, ${summary.written} written`);
+  context.log(
+    `pipeline: ${run.events.length} events, ${summary.customers} customers, ${summary.written} written`,
+  );
 
   // The floor: the same items read by a bare parallel Scan (as many segments as shards), and the
   // changed items written back by bare BatchWriteItem, as many writers as shards.
@@ -184,7 +191,13 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await documentClient.send(
-          new ScanCommand({ TableName: tableName(), IndexName: 'byList', Segment: segment, TotalSegments: shards, ExclusiveStartKey }),
+          new ScanCommand({
+            TableName: tableName(),
+            IndexName: 'byList',
+            Segment: segment,
+            TotalSegments: shards,
+            ExclusiveStartKey,
+          }),
         );
         found.push(...((page.Items ?? []) as Record<string, unknown>[]));
         ExclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
@@ -193,19 +206,27 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
     }),
   );
   const scanMs = ms(start);
-  const changed = scanned.map((segment) => segment.filter((item) => item.scores !== undefined).slice(0, summary.written ?? count));
+  const changed = scanned.map((segment) =>
+    segment.filter((item) => item.scores !== undefined).slice(0, summary.written ?? count),
+  );
   start = process.hrtime.bigint();
   await Promise.all(changed.map((segment) => batchWrite(segment.map(putRequest))));
   const writeMs = ms(start);
   const floor = scanMs + writeMs;
-  context.log(`floor: scan ${(scanMs / 1000).toFixed(1)} s of ${scanned.flat().length} items + batch write ${(writeMs / 1000).toFixed(1)} s of ${changed.flat().length}`);
+  context.log(
+    `floor: scan ${(scanMs / 1000).toFixed(1)} s of ${scanned.flat().length} items + batch write ${(writeMs / 1000).toFixed(1)} s of ${changed.flat().length}`,
+  );
   const ratio = pipelineMs / floor;
   return [
     {
       name: `nightly pipeline, ${count.toLocaleString()} customers, ${shards} shards, DynamoDB Local (2 scans + ${summary.written} conditional writes)`,
       value: pipelineMs / 1000,
       unit: 's',
-      reference: { name: 'I/O floor: bare parallel Scan + bare BatchWrite of the changed items', value: floor / 1000, unit: 's' },
+      reference: {
+        name: 'I/O floor: bare parallel Scan + bare BatchWrite of the changed items',
+        value: floor / 1000,
+        unit: 's',
+      },
       goal: '≤ 1.5x the I/O floor',
       met: ratio <= 1.5,
     },

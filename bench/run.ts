@@ -47,6 +47,47 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(
 const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 const loadAtStart = load();
 const sections: Array<{ title: string; figures: Figure[]; notes: string[]; error?: string }> = [];
+const reportDir = resolve(here, 'reports');
+mkdirSync(reportDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const name = quick ? `bench-quick-${stamp}` : `bench-${stamp}`;
+const markdownFile = join(reportDir, `${name}.md`);
+const fmt = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2));
+
+/** Written after every benchmark, so a run stopped half-way still leaves what it measured. */
+function writeReport(done: boolean): void {
+  const machineLine = `${machine}; 1-minute load average ${loadAtStart} at the start, ${load()} at the end`;
+  const markdown = [
+    `# Retain benchmark, ${new Date().toISOString()}`,
+    '',
+    `Machine: ${machineLine}`,
+    '',
+    ...(quick ? ['**Quick run** (`--quick`): small sizes, short runs; the figures are not comparable.', ''] : []),
+    ...(done ? [] : [`**Partial**: ${sections.length} of ${files.length} benchmarks so far.`, '']),
+    ...sections.flatMap((section) => [
+      `## ${section.title}`,
+      '',
+      ...(section.error ? [`Failed: ${section.error}`, ''] : []),
+      ...section.notes.map((note) => `- ${note}`),
+      ...(section.notes.length ? [''] : []),
+      '| figure | value | reference | ratio | goal | notes |',
+      '|---|---|---|---|---|---|',
+      ...section.figures.map(
+        (figure) =>
+          `| ${figure.name} | ${fmt(figure.value)} ${figure.unit} | ${figure.reference ? `${figure.reference.name}: ${fmt(figure.reference.value)} ${figure.reference.unit}` : ''} | ${figure.ratio !== undefined ? `${figure.ratio.toFixed(2)}x` : ''} | ${figure.goal ? `${figure.goal} ${figure.met ? '✅' : '❌'}` : ''} | ${(figure.notes ?? '').replaceAll('|', '\\|')} |`,
+      ),
+      '',
+    ]),
+  ].join('\n');
+  const json = JSON.stringify({ machine: machineLine, quick, done, sections }, null, 2);
+  writeFileSync(markdownFile, markdown);
+  writeFileSync(join(reportDir, `${name}.json`), json);
+  if (done && !quick) {
+    writeFileSync(join(reportDir, 'latest.md'), markdown);
+    writeFileSync(join(reportDir, 'latest.json'), json);
+  }
+}
+
 for (const file of files) {
   let title = file;
   notes = [];
@@ -68,44 +109,10 @@ for (const file of files) {
     console.error(`  ${title} failed: ${(error as Error).stack}`);
     sections.push({ title, figures: [], notes, error: (error as Error).message });
   }
+  writeReport(false);
 }
 // A stack that failed to start was reported by every benchmark that needed it.
 if (stack) await stack.then((started) => started.stop(), () => undefined);
-
-const reportDir = resolve(here, 'reports');
-mkdirSync(reportDir, { recursive: true });
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const fmt = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2));
-const machineLine = `${machine}; 1-minute load average ${loadAtStart} at the start, ${load()} at the end`;
-const markdown = [
-  `# Retain benchmark, ${new Date().toISOString()}`,
-  '',
-  `Machine: ${machineLine}`,
-  '',
-  ...(quick ? ['**Quick run** (`--quick`): small sizes, short runs; the figures are not comparable.', ''] : []),
-  ...sections.flatMap((section) => [
-    `## ${section.title}`,
-    '',
-    ...(section.error ? [`Failed: ${section.error}`, ''] : []),
-    ...section.notes.map((note) => `- ${note}`),
-    ...(section.notes.length ? [''] : []),
-    '| figure | value | reference | ratio | goal | notes |',
-    '|---|---|---|---|---|---|',
-    ...section.figures.map(
-      (figure) =>
-        `| ${figure.name} | ${fmt(figure.value)} ${figure.unit} | ${figure.reference ? `${figure.reference.name}: ${fmt(figure.reference.value)} ${figure.reference.unit}` : ''} | ${figure.ratio !== undefined ? `${figure.ratio.toFixed(2)}x` : ''} | ${figure.goal ? `${figure.goal} ${figure.met ? '✅' : '❌'}` : ''} | ${(figure.notes ?? '').replaceAll('|', '\\|')} |`,
-    ),
-    '',
-  ]),
-].join('\n');
-const name = quick ? `bench-quick-${stamp}` : `bench-${stamp}`;
-const markdownFile = join(reportDir, `${name}.md`);
-const json = JSON.stringify({ machine: machineLine, quick, sections }, null, 2);
-writeFileSync(markdownFile, markdown);
-writeFileSync(join(reportDir, `${name}.json`), json);
-if (!quick) {
-  writeFileSync(join(reportDir, 'latest.md'), markdown);
-  writeFileSync(join(reportDir, 'latest.json'), json);
-}
+writeReport(true);
 console.log(`\nReport: ${markdownFile}`);
 process.exit(sections.some((section) => section.error) ? 1 : 0);

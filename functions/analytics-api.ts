@@ -1,6 +1,12 @@
 import { analyticsContract } from '../shared/api/analytics-contract.js';
 import { httpHandler } from '../shared/http/handler.js';
-import { getKpis, getModel, getSegment, listSegments, setAcquisitionCosts } from '../shared/use-cases/analytics-reports.js';
+import {
+  getKpis,
+  getModel,
+  getSegment,
+  listSegments,
+  setAcquisitionCosts,
+} from '../shared/use-cases/analytics-reports.js';
 
 export const handler = httpHandler(analyticsContract, {
   'GET /analytics/model': async ({ query }) => ({ body: (await getModel(query.asOf)) as never }),

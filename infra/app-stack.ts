@@ -318,7 +318,11 @@ export class AppStack extends Stack {
       schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
       target: new schedulerTargets.LambdaInvoke(fn.function, {
         role,
-        input: scheduler.ScheduleTargetInput.fromObject({ job: spec.job }),
+        // scheduledTime: a retried run still stands for the time it was due, not the time it started.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          job: spec.job,
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
         retryAttempts: TARGET_RETRY_ATTEMPTS,
         maxEventAge: TARGET_MAX_EVENT_AGE,
         deadLetterQueue: deadLetters,

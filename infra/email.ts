@@ -41,7 +41,8 @@ export class Email extends Construct {
     // Bounces and complaints reach the suppression handler as events on the default bus.
     this.configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: ses.EventDestination.eventBus(props.defaultBus),
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+      // SEND lets the senders resolve a send claimed before a crash without sending twice.
+      events: [ses.EmailSendingEvent.SEND, ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
     });
     this.templateNames = addEmailTemplates(this, props.templates);
   }

@@ -56,7 +56,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** DynamoDB Local; `dataDir` keeps the data across restarts, without it the data lives in memory. */
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<Running> {
+export async function startDynamoDbLocal(
+  options: { port?: number; dataDir?: string } = {},
+): Promise<Running> {
   const dir: string = ensureDynamoDbLocal();
   const port = options.port ?? (await freePort());
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
@@ -99,8 +101,28 @@ function closeServer(server: Server): Promise<void> {
 /** aws-ses-v2-local: the SES v2 API plus a web inbox at its root and the store at /store. */
 export async function startSes(options: { port?: number } = {}): Promise<Running> {
   const port = options.port ?? (await freePort());
+  // The emulator answers SESv2 GetAccount from this variable; the quota resembles a new
+  // production account (14 messages/s), so the senders pace themselves as they would on AWS.
+  process.env.AWS_SES_ACCOUNT ??= JSON.stringify({
+    DedicatedIpAutoWarmupEnabled: false,
+    Details: {
+      AdditionalContactEmailAddresses: [],
+      ContactLanguage: 'EN',
+      MailType: 'MARKETING',
+      ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+      UseCaseDescription: 'Retain local stack',
+      WebsiteURL: 'http://127.0.0.1',
+    },
+    EnforcementStatus: 'HEALTHY',
+    ProductionAccessEnabled: true,
+    SendingEnabled: true,
+    SendQuota: { Max24HourSend: 50000, MaxSendRate: 14, SentLast24Hours: 0 },
+    SuppressionAttributes: { SuppressedReasons: [] },
+  });
   const module = (await import('aws-ses-v2-local')) as unknown as {
-    default: ((config: { host: string; port: number }) => Promise<Server>) | { default: (config: { host: string; port: number }) => Promise<Server> };
+    default:
+      | ((config: { host: string; port: number }) => Promise<Server>)
+      | { default: (config: { host: string; port: number }) => Promise<Server> };
   };
   const start = typeof module.default === 'function' ? module.default : module.default.default;
   const server = await start({ host: '127.0.0.1', port });

@@ -5,7 +5,9 @@ import { contract } from '../http/handler.js';
 const date = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'));
 const month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'));
 /** Segment ids and channel names as they appear in index keys and settings. */
-export const segmentName = z.string().check(z.regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a segment id like champions'));
+export const segmentName = z
+  .string()
+  .check(z.regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a segment id like champions'));
 const channel = z.string().check(z.minLength(1), z.maxLength(64));
 
 const nullableNumber = z.nullable(z.number());
@@ -74,7 +76,12 @@ export const segmentSchema = z.object({
   size: z.number(),
   /** Share of the customers with an RFM score (buyers). */
   shareOfPopulation: z.number(),
-  spend: z.object({ total: z.number(), average: nullableNumber, median: nullableNumber, medianExact: z.boolean() }),
+  spend: z.object({
+    total: z.number(),
+    average: nullableNumber,
+    median: nullableNumber,
+    medianExact: z.boolean(),
+  }),
   averageFrequency: nullableNumber,
   averageRecencyDays: nullableNumber,
   averageChurnProbability: nullableNumber,
@@ -107,7 +114,12 @@ export const kpisSchema = z.object({
   repeatPurchaseRate: nullableNumber,
   averageClv: nullableNumber,
   retention: z.array(
-    z.object({ cohort: z.string(), size: z.number(), active: z.array(z.number()), retention: z.array(z.number()) }),
+    z.object({
+      cohort: z.string(),
+      size: z.number(),
+      active: z.array(z.number()),
+      retention: z.array(z.number()),
+    }),
   ),
   acquisition: z.object({
     from: z.string(),

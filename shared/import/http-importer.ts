@@ -129,7 +129,11 @@ const BATCH = 100;
  */
 export function customerLanes<T extends { ref: string }>(entries: readonly T[]): T[][][] {
   const byCustomer = new Map<string, T[]>();
-  for (const entry of entries) byCustomer.set(entry.ref, [...(byCustomer.get(entry.ref) ?? []), entry]);
+  for (const entry of entries) {
+    const rows = byCustomer.get(entry.ref);
+    if (rows) rows.push(entry);
+    else byCustomer.set(entry.ref, [entry]);
+  }
   const lanes: T[][][] = [];
   let current: T[] = [];
   for (const rows of byCustomer.values()) {

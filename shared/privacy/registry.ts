@@ -182,6 +182,35 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     retention: UNTIL_ERASED,
   },
   {
+    type: 'messaging-state',
+    description: 'What the frequency cap, cooldown and sunset rules remember of the customer (`MSGSTATE`)',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'suppression',
+    description: 'A suppressed address (bounce, complaint, unsubscribe), as a keyed hash of the address',
+    personal: true,
+    home: 'shared',
+    onErasure: 'keep',
+    exported: false,
+    retention: 'forever',
+    reason:
+      'an erased person must not start receiving mail again; the entry holds a keyed hash of the address, not the address, and no customer id',
+  },
+  {
+    type: 'message-log',
+    description: 'A messaging decision on the timeline (sent, skipped and why, deferred, converted)',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
     type: 'winback-open',
     description: 'A win-back still inside its attribution window (`WINBACKOPEN#<day>`)',
     personal: true,
@@ -235,6 +264,7 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
   },
   // Nightly analytics run state and results: population-level figures, no customer's data.
   ...[
+    'analytics-run',
     'analytics-claim',
     'analytics-context',
     'analytics-latest',
@@ -254,6 +284,31 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
       exported: false,
       retention: 'kept with the run',
       reason: 'population-level summaries: no item names or describes one customer',
+    }),
+  ),
+  {
+    type: 'message-stats',
+    description: 'Counters of a messaging campaign in a month (sent, skipped by reason, converted)',
+    personal: false,
+    home: 'shared',
+    onErasure: 'keep',
+    exported: false,
+    retention: 'kept for the statistics',
+    reason: 'counts, naming no customer',
+  },
+  ...['co-purchases', 'product'].map(
+    (type): ItemTypeSpec => ({
+      type,
+      description:
+        type === 'product'
+          ? 'A product name seen in orders, by SKU'
+          : 'Products bought together with a SKU, counted over all customers',
+      personal: false,
+      home: 'shared',
+      onErasure: 'keep',
+      exported: false,
+      retention: 'replaced by each nightly run',
+      reason: 'counts over all customers and product names: nothing about one customer',
     }),
   ),
   {

@@ -77,19 +77,30 @@ export async function loadRun(asOf: string): Promise<RunRecord | undefined> {
 }
 
 /** Marks the attempt's run completed with its summary (a later attempt's completion overwrites it). */
-export async function completeRun(asOf: string, attempt: number, summary: unknown, now: string): Promise<void> {
+export async function completeRun(
+  asOf: string,
+  attempt: number,
+  summary: unknown,
+  now: string,
+): Promise<void> {
   try {
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: analyticsKeys.run(asOf),
-      UpdateExpression: 'SET #status = :completed, completedAt = :now, summary = :summary, completedAttempt = :attempt',
-      // An older attempt finishing late never overwrites a newer attempt's result.
-      ConditionExpression: 'attribute_not_exists(completedAttempt) OR completedAttempt <= :attempt',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':completed': 'completed', ':now': now, ':summary': summary, ':attempt': attempt },
-    }),
-  );
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: analyticsKeys.run(asOf),
+        UpdateExpression:
+          'SET #status = :completed, completedAt = :now, summary = :summary, completedAttempt = :attempt',
+        // An older attempt finishing late never overwrites a newer attempt's result.
+        ConditionExpression: 'attribute_not_exists(completedAttempt) OR completedAttempt <= :attempt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':completed': 'completed',
+          ':now': now,
+          ':summary': summary,
+          ':attempt': attempt,
+        },
+      }),
+    );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
@@ -120,14 +131,25 @@ export async function putShardSummary(
     await documentClient.send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...analyticsKeys.shardData(asOf, attempt, phase, shard, part), type: 'analytics-shard-data', data, parts: parts.length },
+        Item: {
+          ...analyticsKeys.shardData(asOf, attempt, phase, shard, part),
+          type: 'analytics-shard-data',
+          data,
+          parts: parts.length,
+        },
       }),
     );
   }
   await documentClient.send(
     new PutCommand({
       TableName: tableName(),
-      Item: { ...analyticsKeys.shardDone(asOf, attempt, phase, shard), type: 'analytics-shard-done', shard, parts: parts.length, counts },
+      Item: {
+        ...analyticsKeys.shardDone(asOf, attempt, phase, shard),
+        type: 'analytics-shard-done',
+        shard,
+        parts: parts.length,
+        counts,
+      },
     }),
   );
 }
@@ -157,7 +179,11 @@ export async function countDoneShards(asOf: string, attempt: number, phase: numb
 }
 
 /** Every shard's summary of the attempt's phase, by shard number. */
-export async function loadShardSummaries<T>(asOf: string, attempt: number, phase: number): Promise<Map<number, T>> {
+export async function loadShardSummaries<T>(
+  asOf: string,
+  attempt: number,
+  phase: number,
+): Promise<Map<number, T>> {
   const items = await queryAll({
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: {
@@ -174,7 +200,10 @@ export async function loadShardSummaries<T>(asOf: string, attempt: number, phase
     byShard.set(Number(shard), parts);
   }
   return new Map(
-    [...byShard].map(([shard, parts]) => [shard, JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as T]),
+    [...byShard].map(([shard, parts]) => [
+      shard,
+      JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as T,
+    ]),
   );
 }
 
@@ -227,14 +256,22 @@ export async function putRunContext(asOf: string, attempt: number, context: unkn
   await documentClient.send(
     new PutCommand({
       TableName: tableName(),
-      Item: { ...analyticsKeys.context(asOf, attempt), type: 'analytics-context', data: gzipSync(JSON.stringify(context)) },
+      Item: {
+        ...analyticsKeys.context(asOf, attempt),
+        type: 'analytics-context',
+        data: gzipSync(JSON.stringify(context)),
+      },
     }),
   );
 }
 
 export async function loadRunContext<T>(asOf: string, attempt: number): Promise<T | undefined> {
   const result = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: analyticsKeys.context(asOf, attempt), ConsistentRead: true }),
+    new GetCommand({
+      TableName: tableName(),
+      Key: analyticsKeys.context(asOf, attempt),
+      ConsistentRead: true,
+    }),
   );
   const data = result.Item?.data as Uint8Array | undefined;
   return data ? (JSON.parse(gunzipSync(Buffer.from(data)).toString('utf8')) as T) : undefined;
@@ -262,7 +299,8 @@ async function newestDated(pk: string, limit: number, asOf?: string): Promise<It
 
 const strip = ({ pk: _pk, sk: _sk, type: _type, ...rest }: Item) => rest;
 
-export const putModel = (asOf: string, model: Item) => putDated(analyticsKeys.model(asOf), 'analytics-model', model);
+export const putModel = (asOf: string, model: Item) =>
+  putDated(analyticsKeys.model(asOf), 'analytics-model', model);
 export async function loadModel(asOf?: string): Promise<Item | undefined> {
   const [item] = await newestDated(analyticsKeys.modelPartition, 1, asOf);
   return item && (!asOf || item.sk === asOf) ? strip(item) : undefined;
@@ -275,14 +313,23 @@ export async function loadSegmentHistory(runs: number, asOf?: string): Promise<I
   return (await newestDated(analyticsKeys.segmentsPartition, runs, asOf)).map(strip);
 }
 
-export const putKpis = (asOf: string, kpis: Item) => putDated(analyticsKeys.kpis(asOf), 'analytics-kpis', kpis);
+export const putKpis = (asOf: string, kpis: Item) =>
+  putDated(analyticsKeys.kpis(asOf), 'analytics-kpis', kpis);
 export async function loadKpis(asOf?: string): Promise<Item | undefined> {
   const [item] = await newestDated(analyticsKeys.kpisPartition, 1, asOf);
   return item && (!asOf || item.sk === asOf) ? strip(item) : undefined;
 }
 
-export async function putAcquisitionCosts(month: string, costs: Record<string, number>, now: string): Promise<void> {
-  await putDated(analyticsKeys.acquisitionCosts(month), 'acquisition-costs', { month, costs, updatedAt: now });
+export async function putAcquisitionCosts(
+  month: string,
+  costs: Record<string, number>,
+  now: string,
+): Promise<void> {
+  await putDated(analyticsKeys.acquisitionCosts(month), 'acquisition-costs', {
+    month,
+    costs,
+    updatedAt: now,
+  });
 }
 
 /** Acquisition costs of the months from … to (inclusive), by month. */
@@ -292,7 +339,11 @@ export async function loadAcquisitionCosts(
 ): Promise<Array<{ month: string; costs: Record<string, number> }>> {
   const items = await queryAll({
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': analyticsKeys.acquisitionCostsPartition, ':from': fromMonth, ':to': toMonth },
+    ExpressionAttributeValues: {
+      ':pk': analyticsKeys.acquisitionCostsPartition,
+      ':from': fromMonth,
+      ':to': toMonth,
+    },
   });
   return items.map((item) => ({ month: String(item.month), costs: item.costs as Record<string, number> }));
 }
@@ -402,9 +453,13 @@ export async function writeScores(
   const sets = ['#scores = :scores'];
   const removes: string[] = [];
   const index: Record<string, string | undefined> = {
-    ...(scores.rfm ? scoreIndexKeys.segment(scores.rfm.segment, customerId) : { segmentPk: undefined, segmentSk: undefined }),
+    ...(scores.rfm
+      ? scoreIndexKeys.segment(scores.rfm.segment, customerId)
+      : { segmentPk: undefined, segmentSk: undefined }),
     ...scoreIndexKeys.lifecycle(scores.lifecycle.stage, customerId),
-    ...(scores.tier ? scoreIndexKeys.tier(scores.tier, customerId) : { tierPk: undefined, tierSk: undefined }),
+    ...(scores.tier
+      ? scoreIndexKeys.tier(scores.tier, customerId)
+      : { tierPk: undefined, tierSk: undefined }),
   };
   for (const [i, [name, value]] of Object.entries(index).entries()) {
     names[`#i${i}`] = name;
@@ -443,7 +498,11 @@ export async function writeScores(
             {
               Put: {
                 TableName,
-                Item: { ...analyticsKeys.lifecycleChange(customerId, change.asOf), type: 'lifecycle-change', ...change },
+                Item: {
+                  ...analyticsKeys.lifecycleChange(customerId, change.asOf),
+                  type: 'lifecycle-change',
+                  ...change,
+                },
               },
             },
           ],
@@ -456,7 +515,12 @@ export async function writeScores(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const current = await documentClient.send(
-      new GetCommand({ TableName, Key: keys.customer(customerId), ConsistentRead: true, ProjectionExpression: 'pk' }),
+      new GetCommand({
+        TableName,
+        Key: keys.customer(customerId),
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
     );
     return current.Item ? 'stale' : 'vanished';
   }
@@ -480,16 +544,6 @@ export async function clearOutbox(change: LifecycleOutbox): Promise<void> {
   }
 }
 
-/** A customer's recorded lifecycle changes, oldest first. */
-export async function lifecycleHistory(customerId: string): Promise<Item[]> {
-  return (
-    await queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':prefix': 'LIFECYCLE#' },
-    })
-  ).map(strip);
-}
-
 /**
  * Members of a segment, lifecycle stage and/or tier, one page at a time: a Query of the index of
  * the first filter given (segment, then lifecycle, then tier), the others applied as filters on
@@ -501,9 +555,27 @@ export async function listCustomersByScores(
   after?: string,
 ): Promise<Page<StoredCustomer>> {
   const indexes = [
-    { value: filter.segment, index: 'bySegment', key: 'segmentPk', pk: (v: string) => scoreIndexKeys.segment(v, '').segmentPk, path: '#scores.#rfm.#segment' },
-    { value: filter.lifecycle, index: 'byLifecycle', key: 'lifecyclePk', pk: (v: string) => scoreIndexKeys.lifecycle(v, '').lifecyclePk, path: '#scores.#lifecycle.#stage' },
-    { value: filter.tier, index: 'byTier', key: 'tierPk', pk: (v: string) => scoreIndexKeys.tier(v, '').tierPk, path: '#scores.#tier' },
+    {
+      value: filter.segment,
+      index: 'bySegment',
+      key: 'segmentPk',
+      pk: (v: string) => scoreIndexKeys.segment(v, '').segmentPk,
+      path: '#scores.#rfm.#segment',
+    },
+    {
+      value: filter.lifecycle,
+      index: 'byLifecycle',
+      key: 'lifecyclePk',
+      pk: (v: string) => scoreIndexKeys.lifecycle(v, '').lifecyclePk,
+      path: '#scores.#lifecycle.#stage',
+    },
+    {
+      value: filter.tier,
+      index: 'byTier',
+      key: 'tierPk',
+      pk: (v: string) => scoreIndexKeys.tier(v, '').tierPk,
+      path: '#scores.#tier',
+    },
   ].filter((candidate): candidate is typeof candidate & { value: string } => candidate.value !== undefined);
   const [primary, ...rest] = indexes;
   if (!primary) return { items: [] };
@@ -518,7 +590,9 @@ export async function listCustomersByScores(
       TableName: tableName(),
       IndexName: primary.index,
       KeyConditionExpression: `${primary.key} = :pk`,
-      FilterExpression: rest.length ? rest.map((other, i) => `${other.path} = :f${i}`).join(' AND ') : undefined,
+      FilterExpression: rest.length
+        ? rest.map((other, i) => `${other.path} = :f${i}`).join(' AND ')
+        : undefined,
       ExpressionAttributeNames: rest.length ? names : undefined,
       ExpressionAttributeValues: values,
       Limit: limit,

@@ -99,6 +99,7 @@ function logItem(customerId: string, at: string, log: MessageLog): TransactItem 
       TableName: tableName(),
       Item: {
         ...keys.timeline(customerId, at, 'message', id),
+        type: 'message-log',
         kind: 'message',
         at,
         id,
@@ -110,8 +111,12 @@ function logItem(customerId: string, at: string, log: MessageLog): TransactItem 
 }
 
 function countItem(campaign: Campaign, month: string, counters: Record<string, number>): TransactItem {
-  const names: Record<string, string> = { '#campaign': 'campaign', '#month': 'month' };
-  const values: Record<string, unknown> = { ':campaign': campaign, ':month': month };
+  const names: Record<string, string> = { '#type': 'type', '#campaign': 'campaign', '#month': 'month' };
+  const values: Record<string, unknown> = {
+    ':type': 'message-stats',
+    ':campaign': campaign,
+    ':month': month,
+  };
   const adds = Object.entries(counters).map(([counter, amount], index) => {
     names[`#c${index}`] = counter;
     values[`:c${index}`] = amount;
@@ -121,7 +126,7 @@ function countItem(campaign: Campaign, month: string, counters: Record<string, n
     Update: {
       TableName: tableName(),
       Key: messageKeys.stats(campaign, month),
-      UpdateExpression: `SET #campaign = :campaign, #month = :month ADD ${adds.join(', ')}`,
+      UpdateExpression: `SET #type = :type, #campaign = :campaign, #month = :month ADD ${adds.join(', ')}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
@@ -169,8 +174,12 @@ export async function claimSend(input: {
   const { ref, at } = input;
   const reminder = deferredItem({ ...ref, dueAt: input.resolveAt, reason: 'resolve-claim' });
   const winback = ref.campaign === 'winback';
-  const values: Record<string, unknown> = { ':now': at, ':capStart': input.capStart };
-  let update = 'SET lastMarketingAt = :now';
+  const values: Record<string, unknown> = {
+    ':now': at,
+    ':capStart': input.capStart,
+    ':type': 'messaging-state',
+  };
+  let update = 'SET #type = :type, lastMarketingAt = :now';
   let condition = '(attribute_not_exists(lastMarketingAt) OR lastMarketingAt <= :capStart)';
   if (winback) {
     values[':cooldownStart'] = input.cooldownStart ?? at;
@@ -206,6 +215,7 @@ export async function claimSend(input: {
             Key: messageKeys.state(ref.customerId),
             UpdateExpression: update,
             ConditionExpression: condition,
+            ExpressionAttributeNames: { '#type': 'type' },
             ExpressionAttributeValues: values,
           },
         },

@@ -111,23 +111,24 @@ function addOrdersUpdate(customerId: string, delta: ActivityDelta, cursor: Activ
   const sets: string[] = [];
   const conditions = ['attribute_exists(pk)', 'attribute_not_exists(#merging)'];
   const addsToMaps = Object.keys(delta.days).length + Object.keys(delta.categories).length > 0;
-  if (addsToMaps) values[':zero'] = 0;
+  if (addsToMaps) values[':z'] = 0;
   for (const [index, [day, entry]] of Object.entries(delta.days).entries()) {
-    names['#dailySpend'] = 'dailySpend';
-    names['#dailyOrders'] = 'dailyOrders';
+    // Short placeholders: an update expression may be at most 4 KB.
+    names['#ds'] = 'dailySpend';
+    names['#do'] = 'dailyOrders';
     names[`#d${index}`] = day;
-    values[`:ds${index}`] = entry.spend;
-    values[`:do${index}`] = entry.orders;
+    values[`:s${index}`] = entry.spend;
+    values[`:o${index}`] = entry.orders;
     sets.push(
-      `#dailySpend.#d${index} = if_not_exists(#dailySpend.#d${index}, :zero) + :ds${index}`,
-      `#dailyOrders.#d${index} = if_not_exists(#dailyOrders.#d${index}, :zero) + :do${index}`,
+      `#ds.#d${index} = if_not_exists(#ds.#d${index}, :z) + :s${index}`,
+      `#do.#d${index} = if_not_exists(#do.#d${index}, :z) + :o${index}`,
     );
   }
   for (const [index, [category, quantity]] of Object.entries(delta.categories).entries()) {
-    names['#categories'] = 'categoryCounts';
+    names['#cc'] = 'categoryCounts';
     names[`#c${index}`] = category;
     values[`:c${index}`] = quantity;
-    sets.push(`#categories.#c${index} = if_not_exists(#categories.#c${index}, :zero) + :c${index}`);
+    sets.push(`#cc.#c${index} = if_not_exists(#cc.#c${index}, :z) + :c${index}`);
   }
   // First and last order times only move outwards; the conditions make a concurrent order that
   // moved them further fail this transaction (it is retried with a fresh read) instead of

@@ -39,7 +39,7 @@ export async function saveCoPurchaseTable(
   at: string,
 ): Promise<number> {
   const items = Object.entries(table).map(([sku, also]) =>
-    putRequest({ ...messageKeys.coPurchases(sku), sku, also, runId, at }),
+    putRequest({ ...messageKeys.coPurchases(sku), type: 'co-purchases', sku, also, runId, at }),
   );
   await batchWrite(items);
   return items.length;
@@ -57,7 +57,9 @@ export async function rememberProductNames(
 ): Promise<void> {
   const names = new Map<string, string>();
   for (const item of items) if (item.sku && item.name) names.set(item.sku, item.name);
-  await batchWrite([...names].map(([sku, name]) => putRequest({ ...messageKeys.product(sku), sku, name })));
+  await batchWrite(
+    [...names].map(([sku, name]) => putRequest({ ...messageKeys.product(sku), type: 'product', sku, name })),
+  );
 }
 
 export async function productNames(skus: readonly string[]): Promise<Map<string, string>> {

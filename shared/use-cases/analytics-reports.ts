@@ -61,7 +61,10 @@ function segmentView(name: string, history: StoredSegments[]) {
 
 /** The segment profiles of the run of `asOf` (default: the newest) and the runs before it. */
 async function segmentHistory(asOf?: string): Promise<StoredSegments[]> {
-  const history = (await loadSegmentHistory(analyticsSettings().trendRuns, asOf)) as unknown as StoredSegments[];
+  const history = (await loadSegmentHistory(
+    analyticsSettings().trendRuns,
+    asOf,
+  )) as unknown as StoredSegments[];
   if (history.length === 0 || (asOf && history[0]?.asOf !== asOf)) {
     throw new NotFoundError('segment profiles', asOf ?? 'latest (no nightly run yet)');
   }
@@ -78,7 +81,10 @@ const header = (run: StoredSegments) => ({
 export async function listSegments(asOf?: string) {
   const history = await segmentHistory(asOf);
   const latest = history[0] as StoredSegments;
-  return { ...header(latest), segments: Object.keys(latest.segments).map((name) => segmentView(name, history)) };
+  return {
+    ...header(latest),
+    segments: Object.keys(latest.segments).map((name) => segmentView(name, history)),
+  };
 }
 
 export async function getSegment(name: string, asOf?: string) {
@@ -110,7 +116,8 @@ export async function getKpis(query: { asOf?: string; from?: string; to?: string
   if (from > to) throw new ValidationError([{ field: 'query.from', message: `must not be after ${to}` }]);
   const costs: Record<string, number> = {};
   for (const { costs: monthCosts } of await loadAcquisitionCosts(from, to)) {
-    for (const [channel, amount] of Object.entries(monthCosts)) costs[channel] = (costs[channel] ?? 0) + amount;
+    for (const [channel, amount] of Object.entries(monthCosts))
+      costs[channel] = (costs[channel] ?? 0) + amount;
   }
   const cac = cacByChannel(costs, newCustomersByChannel(kpi, from, to));
   return {

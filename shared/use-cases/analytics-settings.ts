@@ -12,7 +12,9 @@ import {
 import { settingsSection } from '../settings.js';
 
 const whole = (min: number, max: number) =>
-  z.int('must be a whole number').check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`));
+  z
+    .int('must be a whole number')
+    .check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`));
 
 const analyticsSchema = z.strictObject({
   /** Parallel Scan segments of a run. Size by customers: about 100,000 per shard on AWS. */

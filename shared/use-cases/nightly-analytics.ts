@@ -35,6 +35,7 @@ import {
 import type { SegmentationSettings } from '../domain/segmentation/settings.js';
 import { localDay } from '../domain/time.js';
 import { type DomainEvent, publish } from '../clients/eventbridge.js';
+import { ConfigError } from '../config.js';
 import { businessTimeZone } from '../settings.js';
 import { log } from '../log.js';
 import {
@@ -106,7 +107,10 @@ export function nightlyDependencies(): NightlyDependencies {
   };
 }
 
-const modelSettings = (deps: NightlyDependencies) => ({ model: deps.settings.analytics, segmentation: deps.settings.segmentation });
+const modelSettings = (deps: NightlyDependencies) => ({
+  model: deps.settings.analytics,
+  segmentation: deps.settings.segmentation,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Coordinator: start
@@ -124,6 +128,12 @@ export interface RunStarted {
  * date's model, segment profiles and KPIs but left alone (no write, no lifecycle event).
  */
 export async function startNightly(input: { asOf?: string }, deps: NightlyDependencies): Promise<RunStarted> {
+  if (deps.settings.segmentation.valueTiers.metric !== 'monetary') {
+    // Tiers by CLV need the CLV of everyone before anyone is tiered: a third pass, not built yet.
+    throw new ConfigError(
+      'RETAIN_SETTINGS is invalid: segmentation.valueTiers.metric: only "monetary" is supported',
+    );
+  }
   const now = deps.now();
   const asOf = input.asOf ?? localDay(now, deps.timeZone);
   const shards = deps.settings.analytics.shards;
@@ -131,7 +141,14 @@ export async function startNightly(input: { asOf?: string }, deps: NightlyDepend
   await deps.publish(
     Array.from({ length: shards }, (_, shard) => ({
       detailType: ANALYTICS_EVENTS.shardRequested,
-      detail: { runId: run.runId, asOf, attempt: run.attempt, phase: PHASE.population, shard, totalShards: shards },
+      detail: {
+        runId: run.runId,
+        asOf,
+        attempt: run.attempt,
+        phase: PHASE.population,
+        shard,
+        totalShards: shards,
+      },
     })),
   );
   log.info('nightly analytics started', { runId: run.runId, asOf, shards });
@@ -142,7 +159,11 @@ export async function startNightly(input: { asOf?: string }, deps: NightlyDepend
 // Worker
 
 /** The profile's facts on asOf, or undefined when the customer was not yet a customer then. */
-function factsOn(profile: ScannedProfile, asOf: string, deps: NightlyDependencies): CustomerFacts | undefined {
+function factsOn(
+  profile: ScannedProfile,
+  asOf: string,
+  deps: NightlyDependencies,
+): CustomerFacts | undefined {
   const facts = customerFacts(profile, asOf, deps.settings.segmentation.membership.windowDays);
   if (facts.firstDay !== null) return facts;
   // A prospect belongs to the population from the day the profile was created.
@@ -156,8 +177,25 @@ const demographics = (profile: ScannedProfile) => ({
   acquisitionChannel: profile.acquisitionChannel ?? null,
 });
 
+/** The pages of a Scan, the next one already requested while the caller works on the current one. */
+async function* prefetched<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = pages.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = pages.next();
+    // A failed prefetch surfaces when awaited; never as an unhandled rejection meanwhile.
+    next.catch(() => undefined);
+    yield current.value;
+  }
+}
+
 /** Runs `work` over `items` with at most `limit` in flight. */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -169,21 +207,31 @@ async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => 
 }
 
 /** One shard of one phase: Scan its segment, summarise or score, store the result, report. */
-export async function runShard(request: ShardRequest, deps: NightlyDependencies): Promise<Record<string, number>> {
+export async function runShard(
+  request: ShardRequest,
+  deps: NightlyDependencies,
+): Promise<Record<string, number>> {
   const started = Date.now();
   const { asOf, attempt, phase, shard, totalShards } = request;
   const { summary, counts } =
     phase === PHASE.population ? await summariseShard(request, deps) : await scoreShard(request, deps);
   await putShardSummary(asOf, attempt, phase, shard, summary, counts);
   await deps.publish([{ detailType: ANALYTICS_EVENTS.shardCompleted, detail: { ...request, counts } }]);
-  log.info('nightly analytics shard done', { runId: request.runId, phase, shard, totalShards, ms: Date.now() - started, ...counts });
+  log.info('nightly analytics shard done', {
+    runId: request.runId,
+    phase,
+    shard,
+    totalShards,
+    ms: Date.now() - started,
+    ...counts,
+  });
   return counts;
 }
 
 async function summariseShard(request: ShardRequest, deps: NightlyDependencies) {
   const accumulator = new PopulationAccumulator();
   let scanned = 0;
-  for await (const page of scanProfiles(request.shard, request.totalShards)) {
+  for await (const page of prefetched(scanProfiles(request.shard, request.totalShards))) {
     for (const profile of page) {
       scanned++;
       const facts = factsOn(profile, request.asOf, deps);
@@ -260,7 +308,7 @@ async function scoreShard(request: ShardRequest, deps: NightlyDependencies) {
     }
   };
 
-  for await (const page of scanProfiles(request.shard, request.totalShards)) {
+  for await (const page of prefetched(scanProfiles(request.shard, request.totalShards))) {
     scanned += page.length;
     // Changes an earlier, interrupted attempt recorded but may not have announced.
     await announce(page.flatMap((profile) => (profile.lifecycleOutbox ? [profile.lifecycleOutbox] : [])));
@@ -292,7 +340,11 @@ export async function onShardCompleted(
   if (!(await claimStep(claim, eventId, attempt))) return { outcome: 'claimed-elsewhere' };
 
   if (phase === PHASE.population) {
-    const merged = await mergedSummaries<PopulationSummary>(event, mergePopulationSummaries, emptyPopulationSummary());
+    const merged = await mergedSummaries<PopulationSummary>(
+      event,
+      mergePopulationSummaries,
+      emptyPopulationSummary(),
+    );
     const context = buildRunContext(merged, modelSettings(deps), { asOf, runId });
     await putRunContext(asOf, attempt, context);
     await putModel(asOf, { ...context.model });
@@ -338,6 +390,7 @@ async function mergedSummaries<T>(event: ShardCompleted, merge: (a: T, b: T) => 
     throw new Error(`run ${event.runId}: ${summaries.size} of ${event.totalShards} shard summaries found`);
   }
   // In shard order, so the merge (and the fit after it) is the same on every re-run.
-  return [...summaries.keys()].sort((x, y) => x - y).reduce((total, shard) => merge(total, summaries.get(shard) as T), empty);
+  return [...summaries.keys()]
+    .sort((x, y) => x - y)
+    .reduce((total, shard) => merge(total, summaries.get(shard) as T), empty);
 }
-

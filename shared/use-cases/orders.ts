@@ -57,6 +57,11 @@ export interface OrderResult {
 
 /** Orders of one customer per transaction (2 items each plus the profile: within DynamoDB's 100). */
 const MAX_GROUP_ORDERS = 49;
+/**
+ * Map entries (2 per purchase day, 1 per category) one profile update may add: DynamoDB caps an
+ * update expression at 4 KB.
+ */
+const MAX_MAP_ENTRIES = 60;
 /** Items per transaction: several customers' groups are packed into one. */
 const MAX_PACK_ITEMS = 100;
 const PACKS_IN_FLIGHT = 4;
@@ -126,6 +131,20 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
+/** The longest prefix of a customer's pending orders that one transaction and one update can take. */
+function nextChunk<T extends { order: PreparedOrder }>(pending: readonly T[], timeZone: string): T[] {
+  const days = new Set<string>();
+  const categories = new Set<string>();
+  let end = 0;
+  for (const { order } of pending.slice(0, MAX_GROUP_ORDERS)) {
+    days.add(localDay(order.orderedAt, timeZone));
+    for (const item of order.items) if (item.category) categories.add(item.category);
+    if (end > 0 && 2 * days.size + categories.size > MAX_MAP_ENTRIES) break;
+    end++;
+  }
+  return pending.slice(0, Math.max(1, end));
+}
+
 /** The error for a customer that cannot take orders: not found, erased, merged (redirect). */
 async function customerError(customerId: string): Promise<DomainError> {
   try {
@@ -181,7 +200,7 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
     const targets = await loadOrderTargets(active.filter((state) => !state.create).map((state) => state.customerId));
     const groups: Array<{ state: JobState; size: number; write: GroupWrite }> = [];
     for (const state of active) {
-      const chunk = state.pending.slice(0, MAX_GROUP_ORDERS);
+      const chunk = nextChunk(state.pending, timeZone);
       const orders = chunk.map(({ order, fingerprint }) => ({
         record: newOrderRecord(order, state.customerId, now),
         fingerprint,

@@ -10,13 +10,27 @@
 // Everything merges commutatively and the merged rows are sorted before fitting, so a re-run, or
 // the same shards arriving in another order, gives the same numbers bit for bit. Pure: no I/O.
 import type { CustomerScores, LifecycleStage, ValueTier } from '../customer-scores.js';
-import { ageOn, emptyProfile, finalizeProfile, mergeProfiles, profileOf, type ProfileCustomer, type SegmentProfile, type SegmentProfilePartial } from '../segmentation/segment-profile.js';
-import { emptyKpiPartial, type KpiCustomer, type KpiPartial, kpiPartialOf, mergeKpiPartials } from '../segmentation/kpis.js';
+import {
+  ageOn,
+  emptyProfile,
+  finalizeProfile,
+  mergeProfiles,
+  profileOf,
+  type ProfileCustomer,
+  type SegmentProfile,
+  type SegmentProfilePartial,
+} from '../segmentation/segment-profile.js';
+import {
+  emptyKpiPartial,
+  type KpiCustomer,
+  type KpiPartial,
+  kpiPartialOf,
+  mergeKpiPartials,
+} from '../segmentation/kpis.js';
 import { lifecycleStageFor } from '../segmentation/lifecycle.js';
 import {
   type CutPoints,
   cutPoints,
-  emptySummary,
   mergeSummaries,
   RFM_DIRECTIONS,
   RFM_SUMMARY_OPTIONS,
@@ -38,7 +52,12 @@ import {
 } from './bgnbd.js';
 import { customerLifetimeValue, DAYS_PER_MONTH } from './clv.js';
 import type { CustomerFacts } from './customer-facts.js';
-import { type GammaGammaFit, type GammaGammaParams, fitGammaGamma, gammaGammaExpectedAverageValue } from './gamma-gamma.js';
+import {
+  type GammaGammaFit,
+  type GammaGammaParams,
+  fitGammaGamma,
+  gammaGammaExpectedAverageValue,
+} from './gamma-gamma.js';
 
 /** The models' time unit: weeks, as in the published CDNOW results (alpha is per week). */
 export const MODEL_TIME_UNIT = 'week';
@@ -142,7 +161,9 @@ function mergeRows<T extends readonly number[]>(a: readonly T[], b: readonly T[]
   for (const row of [...a, ...b]) {
     const key = row.slice(0, -1).join('|');
     const existing = merged.get(key);
-    if (existing) existing[existing.length - 1] = (existing[existing.length - 1] as number) + (row[row.length - 1] as number);
+    if (existing)
+      existing[existing.length - 1] =
+        (existing[existing.length - 1] as number) + (row[row.length - 1] as number);
     else merged.set(key, [...row]);
   }
   return ([...merged.values()] as unknown as T[]).sort(byTuple);
@@ -181,7 +202,9 @@ export interface RunModel {
   readonly customers: number;
   readonly buyers: number;
   /** `rows`: weighted rows fitted; `resolutionDays`: the grid t_x and T were rounded to (1 = exact). */
-  readonly bgNbd: (FittedModel<BgNbdParams> & { readonly rows: number; readonly resolutionDays: number }) | null;
+  readonly bgNbd:
+    | (FittedModel<BgNbdParams> & { readonly rows: number; readonly resolutionDays: number })
+    | null;
   readonly gammaGamma: (FittedModel<GammaGammaParams> & { readonly excluded: number }) | null;
   /** Why a model is missing (everyone then gets the fallback for it). */
   readonly fallbackReasons: { readonly bgNbd?: string; readonly gammaGamma?: string };
@@ -210,7 +233,12 @@ function fitPurchases(
     return { fit: null, reason: `fewer than ${settings.minCustomersForFit} buyers` };
   }
   if (!summary.purchases.some(([x]) => x > 0)) return { fit: null, reason: 'no repeat purchases yet' };
-  const inWeeks = summary.purchases.map(([x, tx, T, count]) => ({ x, tx: tx / UNIT_DAYS, T: T / UNIT_DAYS, count }));
+  const inWeeks = summary.purchases.map(([x, tx, T, count]) => ({
+    x,
+    tx: tx / UNIT_DAYS,
+    T: T / UNIT_DAYS,
+    count,
+  }));
   let resolutionDays = settings.fitResolutionDays;
   let rows = resolutionDays > 1 ? compressBgNbdRows(inWeeks, resolutionDays / UNIT_DAYS) : inWeeks;
   for (const coarser of [7, 14, 28]) {
@@ -221,14 +249,18 @@ function fitPurchases(
   try {
     const fit = fitBgNbd(rows);
     const { r, alpha, a, b } = fit.params;
-    if (!fit.converged || !positiveFinite([r, alpha, a, b])) return { fit: null, reason: 'the fit did not converge' };
+    if (!fit.converged || !positiveFinite([r, alpha, a, b]))
+      return { fit: null, reason: 'the fit did not converge' };
     return { fit: { ...fit, rows: rows.length, resolutionDays } };
   } catch (error) {
     return { fit: null, reason: `the fit failed: ${(error as Error).message}` };
   }
 }
 
-function fitSpend(summary: PopulationSummary, settings: ModelSettings): { fit: GammaGammaFit | null; reason?: string } {
+function fitSpend(
+  summary: PopulationSummary,
+  settings: ModelSettings,
+): { fit: GammaGammaFit | null; reason?: string } {
   const rows = summary.spend.map(([x, zbar, count]) => ({ x, zbar, count }));
   const usable = rows.reduce((n, row) => n + (row.zbar > 0 ? row.count : 0), 0);
   if (usable < settings.minCustomersForFit) {
@@ -237,14 +269,21 @@ function fitSpend(summary: PopulationSummary, settings: ModelSettings): { fit: G
   try {
     const fit = fitGammaGamma(rows);
     const { p, q, gamma } = fit.params;
-    if (!fit.converged || !positiveFinite([p, q, gamma])) return { fit: null, reason: 'the fit did not converge' };
+    if (!fit.converged || !positiveFinite([p, q, gamma]))
+      return { fit: null, reason: 'the fit did not converge' };
     return { fit };
   } catch (error) {
     return { fit: null, reason: `the fit failed: ${(error as Error).message}` };
   }
 }
 
-const fitted = <P>(fit: { params: P; logLikelihood: number; customers: number; converged: boolean; iterations: number }) => ({
+const fitted = <P>(fit: {
+  params: P;
+  logLikelihood: number;
+  customers: number;
+  converged: boolean;
+  iterations: number;
+}) => ({
   params: fit.params,
   logLikelihood: fit.logLikelihood,
   customers: fit.customers,
@@ -333,7 +372,9 @@ export function createScorer(
     clvPerOrderValueAtT?: number;
   }
   const purchaseMemo = new Map<string, PurchaseMemo>();
-  const newCustomerExpected = bg ? HORIZONS.map((days) => bgNbdExpectedTransactions(bg, days / UNIT_DAYS)) : undefined;
+  const newCustomerExpected = bg
+    ? HORIZONS.map((days) => bgNbdExpectedTransactions(bg, days / UNIT_DAYS))
+    : undefined;
   const clvOptions = {
     months: ms.clvMonths,
     annualDiscountRate: ms.annualDiscountRate,
@@ -350,14 +391,19 @@ export function createScorer(
   });
 
   /** The memo of (x, T) and the customer's P(alive) and scale factor over it. */
-  function modelOf(facts: CustomerFacts, model: BgNbdParams): { memo: PurchaseMemo; pAlive: number; scale: number } {
+  function modelOf(
+    facts: CustomerFacts,
+    model: BgNbdParams,
+  ): { memo: PurchaseMemo; pAlive: number; scale: number } {
     const key = `${facts.x}|${facts.TDays}`;
     let memo = purchaseMemo.get(key);
     if (!memo) {
       const atT = { x: facts.x, tx: facts.TDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS };
       memo = {
         pAliveAtT: bgNbdProbabilityAlive(model, atT),
-        expectedAtT: HORIZONS.map((days) => bgNbdConditionalExpectedTransactions(model, atT, days / UNIT_DAYS)),
+        expectedAtT: HORIZONS.map((days) =>
+          bgNbdConditionalExpectedTransactions(model, atT, days / UNIT_DAYS),
+        ),
       };
       if (gg) {
         const clv = customerLifetimeValue(
@@ -365,12 +411,17 @@ export function createScorer(
           { bgNbd: model, gammaGamma: gg },
           clvOptions,
         );
-        if (clv.method === 'model' && clv.expectedOrderValue > 0) memo.clvPerOrderValueAtT = clv.value / clv.expectedOrderValue;
+        if (clv.method === 'model' && clv.expectedOrderValue > 0)
+          memo.clvPerOrderValueAtT = clv.value / clv.expectedOrderValue;
       }
       if (purchaseMemo.size > 200_000) purchaseMemo.clear();
       purchaseMemo.set(key, memo);
     }
-    const pAlive = bgNbdProbabilityAlive(model, { x: facts.x, tx: facts.txDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS });
+    const pAlive = bgNbdProbabilityAlive(model, {
+      x: facts.x,
+      tx: facts.txDays / UNIT_DAYS,
+      T: facts.TDays / UNIT_DAYS,
+    });
     return { memo, pAlive, scale: memo.pAliveAtT > 0 ? pAlive / memo.pAliveAtT : 0 };
   }
 
@@ -378,7 +429,8 @@ export function createScorer(
     if (bg && facts.TDays >= ms.minHistoryDays) {
       const { memo, pAlive, scale } = modelOf(facts, bg);
       const expected = memo.expectedAtT.map((value) => value * scale);
-      if (Number.isFinite(pAlive) && expected.every(Number.isFinite)) return churnFigures(pAlive, expected, 'model');
+      if (Number.isFinite(pAlive) && expected.every(Number.isFinite))
+        return churnFigures(pAlive, expected, 'model');
     }
     if (newCustomerExpected) {
       // Too little history to judge this customer: a new customer is alive, expected to buy as the
@@ -396,7 +448,7 @@ export function createScorer(
     );
   }
 
-  function valueOf(facts: CustomerFacts): NonNullable<CustomerScores['value']> {
+  function valueFigures(facts: CustomerFacts): NonNullable<CustomerScores['value']> {
     if (bg && gg && facts.TDays >= ms.minHistoryDays) {
       const { memo, scale } = modelOf(facts, bg);
       const orderValue = gammaGammaExpectedAverageValue(gg, facts.x, Math.max(facts.zbar, 0));
@@ -406,14 +458,18 @@ export function createScorer(
       }
     }
     const clv = customerLifetimeValue(clvCustomer(facts), { bgNbd: bg, gammaGamma: gg }, clvOptions);
-    return { expectedOrderValue: round(clv.expectedOrderValue, 2), clv12: round(clv.value, 2), method: clv.method };
+    return {
+      expectedOrderValue: round(clv.expectedOrderValue, 2),
+      clv12: round(clv.value, 2),
+      method: clv.method,
+    };
   }
 
   return {
     score(facts, previous) {
       const buyer = facts.recencyDays !== null && context.cuts !== null;
       const churn = buyer ? churnOf(facts) : undefined;
-      const value = buyer ? valueOf(facts) : undefined;
+      const value = buyer ? valueFigures(facts) : undefined;
       let rfm: CustomerScores['rfm'];
       let tier: ValueTier | undefined;
       if (buyer && context.cuts) {
@@ -586,7 +642,9 @@ export class ScoringAccumulator {
       tiers: sortedRecord(this.tiers),
       membership: sortedRecord(this.membership),
       methods: sortedRecord(this.methods),
-      segments: sortedRecord(new Map([...this.segmentMembers].map(([name, members]) => [name, profileOf(members)]))),
+      segments: sortedRecord(
+        new Map([...this.segmentMembers].map(([name, members]) => [name, profileOf(members)])),
+      ),
       kpi: kpiPartialOf(this.kpiCustomers),
     };
   }
@@ -600,7 +658,10 @@ function sortedRecord<T>(map: ReadonlyMap<string, T>): Record<string, T> {
   return Object.fromEntries([...map].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
-function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+function addCounts(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
   const sum = new Map(Object.entries(a));
   for (const [key, n] of Object.entries(b)) sum.set(key, (sum.get(key) ?? 0) + n);
   return sortedRecord(sum);

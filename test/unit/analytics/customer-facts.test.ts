@@ -31,14 +31,21 @@ describe('customerFacts', () => {
   });
 
   it('knows no purchase before the first order (a prospect, or a customer as of an earlier date)', () => {
-    const facts = customerFacts({ dailySpend: { '2024-05-01': 10 }, dailyOrders: { '2024-05-01': 1 } }, '2024-04-30', 365);
+    const facts = customerFacts(
+      { dailySpend: { '2024-05-01': 10 }, dailyOrders: { '2024-05-01': 1 } },
+      '2024-04-30',
+      365,
+    );
     expect(facts).toMatchObject({ firstDay: null, recencyDays: null, orders: 0, x: 0, monetary: 0 });
     expect(customerFacts({}, '2024-04-30', 365).firstDay).toBeNull();
   });
 
   it('counts a zero-value order as a purchase, and keeps net spend at or above zero', () => {
     const facts = customerFacts(
-      { dailySpend: { '2024-01-01': 0, '2024-01-02': 5, '2024-01-03': -20 }, dailyOrders: { '2024-01-01': 1, '2024-01-02': 1, '2024-01-03': 1 } },
+      {
+        dailySpend: { '2024-01-01': 0, '2024-01-02': 5, '2024-01-03': -20 },
+        dailyOrders: { '2024-01-01': 1, '2024-01-02': 1, '2024-01-03': 1 },
+      },
       '2024-01-10',
       365,
     );
@@ -74,7 +81,13 @@ describe('customerFacts', () => {
     const day = fc.integer({ min: 0, max: 800 }).map((n) => addDays('2022-01-01', n));
     fc.assert(
       fc.property(
-        fc.dictionary(day, fc.record({ amount: fc.integer({ min: 0, max: 100_000 }).map((c) => c / 100), orders: fc.integer({ min: 1, max: 5 }) })),
+        fc.dictionary(
+          day,
+          fc.record({
+            amount: fc.integer({ min: 0, max: 100_000 }).map((c) => c / 100),
+            orders: fc.integer({ min: 1, max: 5 }),
+          }),
+        ),
         day,
         (days, asOf) => {
           const activity = {

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, type CustomerFacts, customerFacts } from '../../../shared/domain/analytics/customer-facts.js';
+import {
+  addDays,
+  type CustomerFacts,
+  customerFacts,
+} from '../../../shared/domain/analytics/customer-facts.js';
 import {
   buildRunContext,
   createScorer,
@@ -28,7 +32,10 @@ const RUN = { asOf: CALIBRATION_END, runId: 'run-test-1' };
 
 /** The CDNOW log as the per-day aggregates a profile carries. */
 function cdnowActivities() {
-  const byCustomer = new Map<string, { dailySpend: Record<string, number>; dailyOrders: Record<string, number> }>();
+  const byCustomer = new Map<
+    string,
+    { dailySpend: Record<string, number>; dailyOrders: Record<string, number> }
+  >();
   for (const { customerId, date, amount } of cdnowTransactions()) {
     const activity = byCustomer.get(customerId) ?? { dailySpend: {}, dailyOrders: {} };
     activity.dailySpend[date] = (activity.dailySpend[date] ?? 0) + amount;
@@ -47,7 +54,9 @@ function summaryOf(facts: Iterable<CustomerFacts>): PopulationSummary {
 let cdnow: { facts: Map<string, CustomerFacts>; summary: PopulationSummary; context: RunContext } | undefined;
 function cdnowRun() {
   if (!cdnow) {
-    const facts = new Map([...cdnowActivities()].map(([id, activity]) => [id, customerFacts(activity, CALIBRATION_END, 365)]));
+    const facts = new Map(
+      [...cdnowActivities()].map(([id, activity]) => [id, customerFacts(activity, CALIBRATION_END, 365)]),
+    );
     const summary = summaryOf(facts.values());
     cdnow = { facts, summary, context: buildRunContext(summary, SETTINGS, RUN) };
   }
@@ -69,13 +78,18 @@ describe('the population summary (pass 1)', () => {
     const facts = [...cdnowRun().facts.values()].slice(0, 300);
     const whole = JSON.stringify(summaryOf(facts));
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: facts.length, maxLength: facts.length }), (shardOf) => {
-        const shards = [0, 1, 2, 3, 4].map((shard) => summaryOf(facts.filter((_, i) => shardOf[i] === shard)));
-        const forward = shards.reduce(mergePopulationSummaries, emptyPopulationSummary());
-        const backward = [...shards].reverse().reduce(mergePopulationSummaries, emptyPopulationSummary());
-        expect(JSON.stringify(forward)).toBe(whole);
-        expect(JSON.stringify(backward)).toBe(whole);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: facts.length, maxLength: facts.length }),
+        (shardOf) => {
+          const shards = [0, 1, 2, 3, 4].map((shard) =>
+            summaryOf(facts.filter((_, i) => shardOf[i] === shard)),
+          );
+          const forward = shards.reduce(mergePopulationSummaries, emptyPopulationSummary());
+          const backward = [...shards].reverse().reduce(mergePopulationSummaries, emptyPopulationSummary());
+          expect(JSON.stringify(forward)).toBe(whole);
+          expect(JSON.stringify(backward)).toBe(whole);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -97,30 +111,48 @@ describe('the run context (between the passes)', () => {
   });
 
   it('fits nothing, and says why, when the population cannot support a model', () => {
-    const few = summaryOf([customerFacts({ dailySpend: { '2024-01-01': 5, '2024-02-01': 5 } }, '2024-03-01', 365)]);
+    const few = summaryOf([
+      customerFacts({ dailySpend: { '2024-01-01': 5, '2024-02-01': 5 } }, '2024-03-01', 365),
+    ]);
     const context = buildRunContext(few, SETTINGS, RUN);
     expect(context.model.bgNbd).toBeNull();
     expect(context.model.gammaGamma).toBeNull();
     expect(context.model.fallbackReasons.bgNbd).toMatch(/fewer than 20 buyers/);
     const oneTimers = summaryOf(
-      Array.from({ length: 50 }, (_, i) => customerFacts({ dailySpend: { [addDays('2024-01-01', i)]: 5 } }, '2024-03-01', 365)),
+      Array.from({ length: 50 }, (_, i) =>
+        customerFacts({ dailySpend: { [addDays('2024-01-01', i)]: 5 } }, '2024-03-01', 365),
+      ),
     );
-    expect(buildRunContext(oneTimers, SETTINGS, RUN).model.fallbackReasons.bgNbd).toMatch(/no repeat purchases/);
+    expect(buildRunContext(oneTimers, SETTINGS, RUN).model.fallbackReasons.bgNbd).toMatch(
+      /no repeat purchases/,
+    );
     const nobody = buildRunContext(emptyPopulationSummary(), SETTINGS, RUN);
     expect(nobody.cuts).toBeNull();
   });
 
   it('moves the fit only a little when t_x and T are rounded to weeks to bound the rows', () => {
     const { summary, context } = cdnowRun();
-    const coarse = buildRunContext(summary, { ...SETTINGS, model: { ...SETTINGS.model, fitResolutionDays: 7 } }, RUN);
+    const coarse = buildRunContext(
+      summary,
+      { ...SETTINGS, model: { ...SETTINGS.model, fitResolutionDays: 7 } },
+      RUN,
+    );
     expect(coarse.model.bgNbd?.rows).toBeLessThan(context.model.bgNbd?.rows as number);
     expect(context.model.bgNbd?.resolutionDays).toBe(1);
     // A cap on the rows coarsens the grid by itself.
-    const capped = buildRunContext(summary, { ...SETTINGS, model: { ...SETTINGS.model, maxFitRows: 1000 } }, RUN);
+    const capped = buildRunContext(
+      summary,
+      { ...SETTINGS, model: { ...SETTINGS.model, maxFitRows: 1000 } },
+      RUN,
+    );
     expect(capped.model.bgNbd?.resolutionDays).toBe(7);
     expect(capped.model.bgNbd?.rows).toBeLessThanOrEqual(1000);
     for (const name of ['r', 'alpha', 'a', 'b'] as const) {
-      expect(Math.abs((coarse.model.bgNbd?.params[name] as number) / (context.model.bgNbd?.params[name] as number) - 1)).toBeLessThan(0.05);
+      expect(
+        Math.abs(
+          (coarse.model.bgNbd?.params[name] as number) / (context.model.bgNbd?.params[name] as number) - 1,
+        ),
+      ).toBeLessThan(0.05);
     }
   });
 });
@@ -145,7 +177,11 @@ describe('scoring a customer (pass 2)', () => {
     expect(scores.churn?.pAlive).toBe(1);
     expect(scores.lifecycle).toEqual({ stage: 'new', since: CALIBRATION_END });
     const prospect = scorer.score(customerFacts({}, CALIBRATION_END, 365), undefined);
-    expect(prospect).toEqual({ asOf: CALIBRATION_END, runId: RUN.runId, lifecycle: { stage: 'prospect', since: CALIBRATION_END } });
+    expect(prospect).toEqual({
+      asOf: CALIBRATION_END,
+      runId: RUN.runId,
+      lifecycle: { stage: 'prospect', since: CALIBRATION_END },
+    });
   });
 
   it('keeps every score in range for any history, hundreds of purchases and zero-value days included (property)', () => {
@@ -153,7 +189,10 @@ describe('scoring a customer (pass 2)', () => {
     const scorer = createScorer(context, SETTINGS, RUN);
     const history = fc.dictionary(
       fc.integer({ min: 0, max: 272 }).map((n) => addDays('1997-01-01', n)),
-      fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 }).map((c) => c / 100)),
+      fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 50_000 }).map((c) => c / 100),
+      ),
       { maxKeys: 273 },
     );
     fc.assert(
@@ -176,7 +215,9 @@ describe('scoring a customer (pass 2)', () => {
         expect(churn.expected30).toBeGreaterThanOrEqual(0);
         expect(scores.value?.clv12).toBeGreaterThanOrEqual(0);
         expect(Number.isFinite(scores.value?.clv12)).toBe(true);
-        expect(DEFAULT_SEGMENTATION_SETTINGS.rfmMap.map((rule) => rule.segment)).toContain(scores.rfm?.segment);
+        expect(DEFAULT_SEGMENTATION_SETTINGS.rfmMap.map((rule) => rule.segment)).toContain(
+          scores.rfm?.segment,
+        );
       }),
       { numRuns: 300 },
     );
@@ -188,10 +229,14 @@ describe('scoring a customer (pass 2)', () => {
     const models = { bgNbd: context.model.bgNbd?.params, gammaGamma: context.model.gammaGamma?.params };
     fc.assert(
       fc.property(
-        fc.dictionary(fc.integer({ min: 0, max: 272 }).map((n) => addDays('1997-01-01', n)), fc.integer({ min: 0, max: 20_000 }).map((c) => c / 100), {
-          minKeys: 1,
-          maxKeys: 30,
-        }),
+        fc.dictionary(
+          fc.integer({ min: 0, max: 272 }).map((n) => addDays('1997-01-01', n)),
+          fc.integer({ min: 0, max: 20_000 }).map((c) => c / 100),
+          {
+            minKeys: 1,
+            maxKeys: 30,
+          },
+        ),
         (spend) => {
           const facts = customerFacts({ dailySpend: spend }, CALIBRATION_END, 365);
           // Twice, so the second comes from the memo.
@@ -210,7 +255,9 @@ describe('scoring a customer (pass 2)', () => {
             { months: 12, annualDiscountRate: 0.1, unitDays: 7, minHistoryDays: 7 },
           );
           expect(scores.value?.method).toBe(direct.method);
-          expect(Math.abs((scores.value?.clv12 as number) - direct.value)).toBeLessThanOrEqual(0.005 + 1e-9 * direct.value);
+          expect(Math.abs((scores.value?.clv12 as number) - direct.value)).toBeLessThanOrEqual(
+            0.005 + 1e-9 * direct.value,
+          );
         },
       ),
       { numRuns: 200 },
@@ -237,15 +284,23 @@ describe('scoring a customer (pass 2)', () => {
     const stages = ['new', 'active', 'loyal', 'at_risk', 'churned', 'reactivated'] as const;
     fc.assert(
       fc.property(
-        fc.dictionary(fc.integer({ min: 0, max: 400 }).map((n) => addDays('1996-09-01', n)), fc.integer({ min: 1, max: 10_000 }).map((c) => c / 100), {
-          minKeys: 1,
-          maxKeys: 40,
-        }),
+        fc.dictionary(
+          fc.integer({ min: 0, max: 400 }).map((n) => addDays('1996-09-01', n)),
+          fc.integer({ min: 1, max: 10_000 }).map((c) => c / 100),
+          {
+            minKeys: 1,
+            maxKeys: 40,
+          },
+        ),
         fc.constantFrom(...stages),
         fc.integer({ min: 1, max: 400 }),
         (spend, previousStage, sinceDaysAgo) => {
           const facts = customerFacts({ dailySpend: spend }, CALIBRATION_END, 365);
-          const previous = { asOf: '1997-08-31', runId: 'earlier', lifecycle: { stage: previousStage, since: addDays(CALIBRATION_END, -sinceDaysAgo) } };
+          const previous = {
+            asOf: '1997-08-31',
+            runId: 'earlier',
+            lifecycle: { stage: previousStage, since: addDays(CALIBRATION_END, -sinceDaysAgo) },
+          };
           const first = scorer.score(facts, previous);
           const again = scorer.score(facts, first);
           expect(again.lifecycle).toEqual(first.lifecycle);
@@ -260,10 +315,22 @@ describe('scoring a customer (pass 2)', () => {
     const { context } = cdnowRun();
     const scorer = createScorer(context, SETTINGS, RUN);
     // Last purchase 200 days before asOf: churned, whatever came before.
-    const lapsed = customerFacts({ dailySpend: { '1997-01-02': 10, '1997-03-14': 10 } }, CALIBRATION_END, 365);
-    const fromActive = scorer.score(lapsed, { asOf: '1997-08-31', runId: 'r0', lifecycle: { stage: 'active', since: '1997-03-14' } });
+    const lapsed = customerFacts(
+      { dailySpend: { '1997-01-02': 10, '1997-03-14': 10 } },
+      CALIBRATION_END,
+      365,
+    );
+    const fromActive = scorer.score(lapsed, {
+      asOf: '1997-08-31',
+      runId: 'r0',
+      lifecycle: { stage: 'active', since: '1997-03-14' },
+    });
     expect(fromActive.lifecycle).toEqual({ stage: 'churned', since: CALIBRATION_END });
-    const stillChurned = scorer.score(lapsed, { asOf: '1997-08-31', runId: 'r0', lifecycle: { stage: 'churned', since: '1997-08-31' } });
+    const stillChurned = scorer.score(lapsed, {
+      asOf: '1997-08-31',
+      runId: 'r0',
+      lifecycle: { stage: 'churned', since: '1997-08-31' },
+    });
     expect(stillChurned.lifecycle).toEqual({ stage: 'churned', since: '1997-08-31' });
   });
 });
@@ -277,7 +344,14 @@ describe('sameScores', () => {
   };
   it('ignores which run computed the scores and the order of keys, nothing else', () => {
     expect(sameScores(base, { ...base, asOf: '2024-02-01', runId: 'b' })).toBe(true);
-    expect(sameScores(base, { lifecycle: base.lifecycle, rfm: { segment: 'lost', m: 3, f: 2, r: 1 }, runId: 'c', asOf: 'x' })).toBe(true);
+    expect(
+      sameScores(base, {
+        lifecycle: base.lifecycle,
+        rfm: { segment: 'lost', m: 3, f: 2, r: 1 },
+        runId: 'c',
+        asOf: 'x',
+      }),
+    ).toBe(true);
     expect(sameScores(base, { ...base, rfm: { r: 1, f: 2, m: 4, segment: 'lost' } })).toBe(false);
     expect(sameScores(base, { ...base, tier: 'low' })).toBe(false);
     expect(sameScores(base, undefined)).toBe(false);
@@ -293,7 +367,8 @@ describe('the scoring summary (pass 2 → run summary)', () => {
     const shards = [0, 1, 2].map((shard) => {
       const accumulator = new ScoringAccumulator(RUN.asOf);
       all.forEach((f, i) => {
-        if (i % 3 === shard) accumulator.add(f, scorer.score(f, undefined), { gender: i % 2 ? 'female' : 'male' });
+        if (i % 3 === shard)
+          accumulator.add(f, scorer.score(f, undefined), { gender: i % 2 ? 'female' : 'male' });
       });
       return accumulator.summary();
     });
@@ -302,7 +377,9 @@ describe('the scoring summary (pass 2 → run summary)', () => {
     const ids = segmentIdsOf(DEFAULT_SEGMENTATION_SETTINGS.rfmMap);
     expect(ids).toHaveLength(11);
     // What is stored: the finalised profiles, the KPI partial and the run summary.
-    expect(JSON.stringify(finalizeSegments(backward, ids))).toBe(JSON.stringify(finalizeSegments(forward, ids)));
+    expect(JSON.stringify(finalizeSegments(backward, ids))).toBe(
+      JSON.stringify(finalizeSegments(forward, ids)),
+    );
     expect(JSON.stringify(backward.kpi)).toBe(JSON.stringify(forward.kpi));
     expect(JSON.stringify(runSummaryOf(backward))).toBe(JSON.stringify(runSummaryOf(forward)));
     const segments = finalizeSegments(forward, ids);
