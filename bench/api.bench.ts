@@ -19,16 +19,23 @@ import type { BenchContext, Benchmark, Figure } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 50;
-const SIZES = { full: { seconds: 10, singleSeconds: 5, pool: 500 }, quick: { seconds: 2, singleSeconds: 1, pool: 60 } };
+const SIZES = {
+  full: { seconds: 10, singleSeconds: 5, pool: 500 },
+  quick: { seconds: 2, singleSeconds: 1, pool: 60 },
+};
 const GOAL_ADDED_MS = 2;
 const ORDERS_ROUTE = 'POST /customers/{id}/orders';
 
 function runLoad(plan: LoadPlan): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'load.ts'), JSON.stringify(plan)], {
-      cwd: join(here, '..'),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'support', 'load.ts'), JSON.stringify(plan)],
+      {
+        cwd: join(here, '..'),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -50,7 +57,14 @@ interface Scenario {
   tokens: string[];
 }
 
-async function http(stack: LocalStack, token: string, method: string, path: string, body?: unknown, headers = {}) {
+async function http(
+  stack: LocalStack,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers = {},
+) {
   return fetch(`${stack.urls.api}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
@@ -58,14 +72,20 @@ async function http(stack: LocalStack, token: string, method: string, path: stri
   });
 }
 
-async function createCustomers(stack: LocalStack, token: string, count: number, unique: string): Promise<string[]> {
+async function createCustomers(
+  stack: LocalStack,
+  token: string,
+  count: number,
+  unique: string,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += 20) {
     const batch = Array.from({ length: Math.min(20, count - start) }, (_, index) => start + index);
     const created = await Promise.all(
       batch.map(async (n) => {
         const response = await http(stack, token, 'POST', '/customers', customerBody(`seed-${unique}-${n}`));
-        if (response.status !== 201) throw new Error(`seeding answered ${response.status}: ${await response.text()}`);
+        if (response.status !== 201)
+          throw new Error(`seeding answered ${response.status}: ${await response.text()}`);
         return ((await response.json()) as { id: string }).id;
       }),
     );
@@ -101,7 +121,12 @@ async function readScenario(stack: LocalStack, token: string, ids: string[]): Pr
   };
 }
 
-async function writeScenario(stack: LocalStack, token: string, ids: string[], unique: string): Promise<Scenario> {
+async function writeScenario(
+  stack: LocalStack,
+  token: string,
+  ids: string[],
+  unique: string,
+): Promise<Scenario> {
   const time = laterTimes();
   if (routeFor(ORDERS_ROUTE)) {
     // The probe customer already has an order, so the probe's profile update only moves the last
@@ -114,7 +139,14 @@ async function writeScenario(stack: LocalStack, token: string, ids: string[], un
     const probeOrder = `probe-${unique}`;
     const probeTime = new Date(Date.now() - 60_000).toISOString();
     const { calls, requestId } = await captureCalls(stack, ORDERS_ROUTE, (headers) =>
-      http(stack, token, 'POST', `/customers/${probeCustomer}/orders`, orderBody(probeOrder, probeTime), headers),
+      http(
+        stack,
+        token,
+        'POST',
+        `/customers/${probeCustomer}/orders`,
+        orderBody(probeOrder, probeTime),
+        headers,
+      ),
     );
     return {
       label: ORDERS_ROUTE,
@@ -162,12 +194,16 @@ async function measure(
 ): Promise<Figure[]> {
   const client = new DynamoDBClient({ maxAttempts: 8 });
   const replay = replayer(scenario.calls, scenario.tokens);
-  const unused = scenario.tokens.filter((token) => !scenario.calls.some((call) => call.input.includes(token)));
+  const unused = scenario.tokens.filter(
+    (token) => !scenario.calls.some((call) => call.input.includes(token)),
+  );
   const callNames = scenario.calls.map((call) => call.command.replace(/Command$/, '')).join(' → ');
   const figures: Figure[] = [];
   for (const connections of [CONNECTIONS, 1]) {
     const seconds = connections === 1 ? size.singleSeconds : size.seconds;
-    context.log(`${scenario.label}: ${connections} connection(s), ${seconds} s through the API, then the bare loop…`);
+    context.log(
+      `${scenario.label}: ${connections} connection(s), ${seconds} s through the API, then the bare loop…`,
+    );
     const api = await runLoad({
       url: stack.urls.api,
       token,
@@ -186,20 +222,28 @@ async function measure(
     const notes = [
       `adds ${fmt(added)} ms at p50`,
       `DynamoDB calls: ${callNames}`,
-      api.non2xx || api.errors ? `API: ${api.non2xx} non-2xx, ${api.errors} errors (${JSON.stringify(api.statuses)})` : '',
+      api.non2xx || api.errors
+        ? `API: ${api.non2xx} non-2xx, ${api.errors} errors (${JSON.stringify(api.statuses)})`
+        : '',
       failures.length ? `bare loop failures: ${failures.join(', ')}` : '',
       unused.length ? `probe values not found in the calls (replayed unchanged): ${unused.join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('; ');
-    const reference = (name: string, value: number, unit: string) => ({ name: `bare SDK loop ${name}`, value, unit });
+    const reference = (name: string, value: number, unit: string) => ({
+      name: `bare SDK loop ${name}`,
+      value,
+      unit,
+    });
     const at = `${connections} connection${connections === 1 ? '' : 's'}`;
     figures.push({
       name: `${scenario.label}: p50 at ${at}`,
       value: p(api.latencies, 0.5),
       unit: 'ms',
       reference: reference('p50', p(bare.latencies, 0.5), 'ms'),
-      ...(connections === CONNECTIONS ? { goal: `adds < ${GOAL_ADDED_MS} ms`, met: added < GOAL_ADDED_MS } : {}),
+      ...(connections === CONNECTIONS
+        ? { goal: `adds < ${GOAL_ADDED_MS} ms`, met: added < GOAL_ADDED_MS }
+        : {}),
       notes,
     });
     figures.push({

@@ -47,7 +47,9 @@ const CLIENTS: Record<string, { imports: string; create: string }> = {
   },
 };
 
-const deployedMode: SdkMode = (esbuildOptions.external ?? []).some((pattern) => pattern.startsWith('@aws-sdk'))
+const deployedMode: SdkMode = (esbuildOptions.external ?? []).some((pattern) =>
+  pattern.startsWith('@aws-sdk'),
+)
   ? 'external'
   : 'bundled';
 const otherMode: SdkMode = deployedMode === 'bundled' ? 'external' : 'bundled';
@@ -134,7 +136,9 @@ async function bundle(name: string, entry: string, mode: SdkMode): Promise<Built
   });
   const outputFile = Object.keys(result.metafile.outputs).find((file) => file.endsWith(`${name}.mjs`));
   if (!outputFile) throw new Error(`esbuild wrote no ${name}.mjs`);
-  const entryInput = Object.keys(result.metafile.inputs).find((input) => resolve(projectRoot, input) === entry);
+  const entryInput = Object.keys(result.metafile.inputs).find(
+    (input) => resolve(projectRoot, input) === entry,
+  );
   if (!entryInput) throw new Error(`entry ${entry} is not among the metafile inputs`);
   return {
     file: resolve(projectRoot, outputFile),
@@ -175,7 +179,9 @@ function deployedEnvironment(): NodeJS.ProcessEnv {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...Object.fromEntries(Object.values(ENV).map((variable) => [variable, `bench-${variable.toLowerCase()}`])),
+    ...Object.fromEntries(
+      Object.values(ENV).map((variable) => [variable, `bench-${variable.toLowerCase()}`]),
+    ),
     [ENV.publicBaseUrl]: 'https://retain.example',
     [ENV.businessTimeZone]: 'UTC',
     [ENV.s3ForcePathStyle]: 'false',
@@ -230,7 +236,8 @@ const benchmark: Benchmark = {
     const withoutSourceMaps = deployedFlags.filter((flag) => flag !== '--enable-source-maps');
     const cases: InitCase[] = [];
     const add = (key: string, bundleFile: string, flags: readonly string[]) => {
-      if (!cases.some((existing) => existing.key === key)) cases.push({ key, bundle: bundleFile, nodeFlags: flags });
+      if (!cases.some((existing) => existing.key === key))
+        cases.push({ key, bundle: bundleFile, nodeFlags: flags });
     };
     for (const [name, variants] of built) {
       const reference = referenceOf.get(name) as { key: string; variants: Variants };
@@ -248,7 +255,7 @@ const benchmark: Benchmark = {
         'creates the same AWS SDK clients.',
     );
     context.note(
-      `SDK ${otherMode === 'external' ? 'external: the bundle leaves @aws-sdk/* to the Lambda runtime; here it loads from node_modules, which approximates the runtime\'s own copy' : 'bundled: the alternative to the deployed external SDK'}. ` +
+      `SDK ${otherMode === 'external' ? "external: the bundle leaves @aws-sdk/* to the Lambda runtime; here it loads from node_modules, which approximates the runtime's own copy" : 'bundled: the alternative to the deployed external SDK'}. ` +
         `Measured on Node ${process.version} (Lambda: nodejs22.x on arm64).`,
     );
     context.log(`cold init: ${cases.length} bundles × ${ROUNDS + 1} rounds in fresh Node processes…`);
@@ -260,7 +267,8 @@ const benchmark: Benchmark = {
     for (const [name, variants] of built) {
       const deployed = variants[deployedMode];
       const reference = referenceOf.get(name) as { key: string; variants: Variants };
-      const clients = [...deployed.composition.sdkPackages].filter((pkg) => pkg in CLIENTS).join(', ') || 'none';
+      const clients =
+        [...deployed.composition.sdkPackages].filter((pkg) => pkg in CLIENTS).join(', ') || 'none';
       figures.push({
         name: `${name}: bundle`,
         value: kB(deployed.composition.total),

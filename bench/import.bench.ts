@@ -50,12 +50,17 @@ export function syntheticOrdersCsv(orders: number, customers: number, unique: st
   for (let n = 0; n < orders; n++) {
     // Every customer buys once; repeat orders go mostly to a few heavy buyers.
     const customer = n < customers ? n : Math.floor(customers * next() ** 2);
-    const day = new Date(start + Math.floor(next() * 546) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    const day = new Date(start + Math.floor(next() * 546) * 86_400_000)
+      .toISOString()
+      .slice(0, 10)
+      .replaceAll('-', '');
     const amount = (4 + next() * 90).toFixed(2);
     const quantity = 1 + Math.floor(next() * 4);
     const sku = `cd-${Math.floor(next() * 3000)}`;
     const category = CATEGORIES[Math.floor(next() * CATEGORIES.length)];
-    lines.push(`bench-${unique}-${customer},order-${unique}-${n},${day},${amount},USD,${quantity},${sku},${category}`);
+    lines.push(
+      `bench-${unique}-${customer},order-${unique}-${n},${day},${amount},USD,${quantity},${sku},${category}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -98,7 +103,11 @@ function writtenKeys(calls: readonly RecordedCall[]): Map<string, Key> {
   return written;
 }
 
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {
@@ -108,14 +117,18 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 }
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+  Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
 
 async function readItems(client: DynamoDBClient, table: string, keyList: Key[]): Promise<Key[]> {
   const items: Key[] = [];
   await inParallel(chunks(keyList, 100), CONCURRENCY, async (batch) => {
     let pending: Key[] = batch;
     while (pending.length > 0) {
-      const result = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      const result = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending } } }),
+      );
       items.push(...(result.Responses?.[table] ?? []));
       pending = (result.UnprocessedKeys?.[table]?.Keys as Key[] | undefined) ?? [];
     }
@@ -137,13 +150,17 @@ async function writeItems(client: DynamoDBClient, table: string, items: Key[]): 
 /** One nightly run for `asOf`: the scoring shards' counts, the events, the function time. */
 async function nightly(stack: LocalStack, asOf: string) {
   const before = stack.bus.events.length;
-  const { invocations, result: run } = await timeInvocations(stack, () => timed(() => stack.runJob('nightly', { asOf })));
+  const { invocations, result: run } = await timeInvocations(stack, () =>
+    timed(() => stack.runJob('nightly', { asOf })),
+  );
   const events = stack.bus.events.slice(before);
   const totals = { customers: 0, written: 0, lifecycleChanges: 0 };
   for (const event of events) {
     const detail = event.detail as { phase?: number; asOf?: string; counts?: Record<string, number> };
-    if (event['detail-type'] !== 'analytics.shard.completed' || detail.phase !== 2 || detail.asOf !== asOf) continue;
-    for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += detail.counts?.[key] ?? 0;
+    if (event['detail-type'] !== 'analytics.shard.completed' || detail.phase !== 2 || detail.asOf !== asOf)
+      continue;
+    for (const key of Object.keys(totals) as Array<keyof typeof totals>)
+      totals[key] += detail.counts?.[key] ?? 0;
   }
   const winbackTransitions = events.filter(
     (event) =>
@@ -164,16 +181,27 @@ const benchmark: Benchmark = {
     const unique = `${process.pid}x${Date.now().toString(36)}`;
     const table = parseCsvTable(syntheticOrdersCsv(orders, customers, unique));
 
-    context.log(`importing ${orders.toLocaleString('en')} orders of ${customers.toLocaleString('en')} customers…`);
+    context.log(
+      `importing ${orders.toLocaleString('en')} orders of ${customers.toLocaleString('en')} customers…`,
+    );
     const { calls, result: imported } = await recordCalls(stack, ROUTE, () =>
       timed(() =>
-        importOrders(table.rows, { api: stack.urls.api, token, concurrency: CONCURRENCY, createMissing: true }),
+        importOrders(table.rows, {
+          api: stack.urls.api,
+          token,
+          concurrency: CONCURRENCY,
+          createMissing: true,
+        }),
       ),
     );
     const report = imported.value;
     if (report.created !== orders) {
-      const sample = report.errors.slice(0, 3).map((error) => `row ${error.row} ${error.field}: ${error.reason}`);
-      throw new Error(`the import recorded ${report.created} of ${orders} orders (${report.failed} refused): ${sample.join('; ')}`);
+      const sample = report.errors
+        .slice(0, 3)
+        .map((error) => `row ${error.row} ${error.field}: ${error.reason}`);
+      throw new Error(
+        `the import recorded ${report.created} of ${orders} orders (${report.failed} refused): ${sample.join('; ')}`,
+      );
     }
 
     const client = new DynamoDBClient({ maxAttempts: 8 });
@@ -196,7 +224,10 @@ const benchmark: Benchmark = {
     );
 
     context.log(`nightly analytics on the imported customers, ${NIGHTS.join(' then ')}…`);
-    const [first, second] = [await nightly(stack, NIGHTS[0] as string), await nightly(stack, NIGHTS[1] as string)];
+    const [first, second] = [
+      await nightly(stack, NIGHTS[0] as string),
+      await nightly(stack, NIGHTS[1] as string),
+    ];
     context.note(
       'The nightly runs feed the cost model (docs/performance.md): the first scores every customer; the second, a ' +
         'day later with no new orders, shows how many profiles an ordinary night rewrites.',
@@ -207,13 +238,18 @@ const benchmark: Benchmark = {
     const scored = await readItems(
       reader,
       tableName,
-      items.filter((item) => item.sk?.S === profileSk).map((item) => ({ pk: item.pk as AttributeValue, sk: item.sk as AttributeValue })),
+      items
+        .filter((item) => item.sk?.S === profileSk)
+        .map((item) => ({ pk: item.pk as AttributeValue, sk: item.sk as AttributeValue })),
     );
     reader.destroy();
-    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+    const mean = (values: number[]) =>
+      values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
     const indexKeys = tableDeclaration.indexes.map((index) => index.partitionKey);
     const meanProfileBytes = mean(scored.map(itemSize));
-    const meanIndexesPerProfile = mean(scored.map((item) => indexKeys.filter((key) => item[key] !== undefined).length));
+    const meanIndexesPerProfile = mean(
+      scored.map((item) => indexKeys.filter((key) => item[key] !== undefined).length),
+    );
     const cost = nightlyCostPerMillion({
       customers: second.customers,
       meanProfileBytes,
@@ -263,7 +299,11 @@ const benchmark: Benchmark = {
         name: `profiles rewritten by the second night (${NIGHTS[1]})`,
         value: (100 * second.written) / Math.max(1, second.customers),
         unit: '%',
-        reference: { name: `first night (${NIGHTS[0]})`, value: (100 * first.written) / Math.max(1, first.customers), unit: '%' },
+        reference: {
+          name: `first night (${NIGHTS[0]})`,
+          value: (100 * first.written) / Math.max(1, first.customers),
+          unit: '%',
+        },
         notes: `${rate(second.written, second.customers)} (first night ${rate(first.written, first.customers)}); lifecycle changes ${second.lifecycleChanges} (first ${first.lifecycleChanges}); ${second.seconds.toFixed(1)} s (first ${first.seconds.toFixed(1)} s)`,
       },
       line('DynamoDB reads (2 parallel Scans)', cost.reads),

@@ -62,7 +62,9 @@ function writeReport(done: boolean): void {
     '',
     `Machine: ${machineLine}`,
     '',
-    ...(quick ? ['**Quick run** (`--quick`): small sizes, short runs; the figures are not comparable.', ''] : []),
+    ...(quick
+      ? ['**Quick run** (`--quick`): small sizes, short runs; the figures are not comparable.', '']
+      : []),
     ...(done ? [] : [`**Partial**: ${sections.length} of ${files.length} benchmarks so far.`, '']),
     ...sections.flatMap((section) => [
       `## ${section.title}`,
@@ -97,10 +99,13 @@ for (const file of files) {
     console.log(`▶ ${title}`);
     const figures = await module.default.run(context);
     for (const figure of figures) {
-      if (figure.reference && figure.ratio === undefined) figure.ratio = figure.value / figure.reference.value;
+      if (figure.reference && figure.ratio === undefined)
+        figure.ratio = figure.value / figure.reference.value;
       console.log(
         `  ${figure.name}: ${figure.value.toFixed(2)} ${figure.unit}` +
-          (figure.reference ? ` vs ${figure.reference.name} ${figure.reference.value.toFixed(2)} ${figure.reference.unit} → ${figure.ratio?.toFixed(2)}x` : '') +
+          (figure.reference
+            ? ` vs ${figure.reference.name} ${figure.reference.value.toFixed(2)} ${figure.reference.unit} → ${figure.ratio?.toFixed(2)}x`
+            : '') +
           (figure.goal ? ` (goal ${figure.goal}: ${figure.met ? 'met' : 'NOT met'})` : ''),
       );
     }
@@ -112,7 +117,11 @@ for (const file of files) {
   writeReport(false);
 }
 // A stack that failed to start was reported by every benchmark that needed it.
-if (stack) await stack.then((started) => started.stop(), () => undefined);
+if (stack)
+  await stack.then(
+    (started) => started.stop(),
+    () => undefined,
+  );
 writeReport(true);
 console.log(`\nReport: ${markdownFile}`);
 process.exit(sections.some((section) => section.error) ? 1 : 0);

@@ -31,7 +31,9 @@ export const handler = httpHandler(ordersContract, {
         created: count('created'),
         duplicates: count('duplicate'),
         errors: count('error'),
-        customersCreated: new Set(entries.filter((entry) => entry.customerCreated).map((entry) => entry.customerId)).size,
+        customersCreated: new Set(
+          entries.filter((entry) => entry.customerCreated).map((entry) => entry.customerId),
+        ).size,
         results,
       },
     };

@@ -16,7 +16,9 @@ declare module 'autocannon' {
     pipelining?: number;
     timeout?: number;
     headers?: Record<string, string>;
-    requests?: Array<AutocannonRequest & { setupRequest?: (request: AutocannonRequest) => AutocannonRequest }>;
+    requests?: Array<
+      AutocannonRequest & { setupRequest?: (request: AutocannonRequest) => AutocannonRequest }
+    >;
   }
 
   export interface AutocannonResult {

@@ -28,7 +28,8 @@ function importOnce(run: InitCase, env: NodeJS.ProcessEnv): number {
     [...run.nodeFlags, '--input-type=module', '-e', PROBE, pathToFileURL(run.bundle).href],
     { env, encoding: 'utf8', timeout: 60_000 },
   );
-  if (result.status !== 0) throw new Error(`cold init of ${run.key} failed: ${result.stderr || result.error?.message}`);
+  if (result.status !== 0)
+    throw new Error(`cold init of ${run.key} failed: ${result.stderr || result.error?.message}`);
   return Number(result.stdout);
 }
 

@@ -61,20 +61,24 @@ export interface NightlyCost {
 }
 
 /** Per million customers, one night. */
-export function nightlyCostPerMillion(measured: NightlyMeasurements, assumptions: Assumptions = DEFAULT_ASSUMPTIONS): NightlyCost {
+export function nightlyCostPerMillion(
+  measured: NightlyMeasurements,
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+): NightlyCost {
   const scale = 1e6 / measured.customers;
   // A Scan is billed on the bytes it reads, in 4 KB units; eventually consistent reads cost half.
   const readUnits = (measured.scansPerNight * 1e6 * measured.meanProfileBytes) / 4096 / 2;
   // An update is billed on the item's size in 1 KB units, in the table and again in every index
   // the item appears in (each projects the whole item).
-  const unitsPerProfileWrite = Math.ceil(measured.meanProfileBytes / 1024) * (1 + measured.meanIndexesPerProfile);
+  const unitsPerProfileWrite =
+    Math.ceil(measured.meanProfileBytes / 1024) * (1 + measured.meanIndexesPerProfile);
   const profileWrites = (measured.written + measured.lifecycleChanges) * scale;
   const writeUnits = profileWrites * unitsPerProfileWrite;
   const gbSeconds = measured.gbSeconds * scale;
   const requests = measured.invocations * scale;
   const events = measured.events * scale;
   const emails =
-    1e6 * (assumptions.birthdayKnown * assumptions.emailConsent) / 365 +
+    (1e6 * (assumptions.birthdayKnown * assumptions.emailConsent)) / 365 +
     measured.winbackTransitions * scale * assumptions.emailConsent;
   const reads = { quantity: readUnits, unit: 'read units', dollars: readUnits * PRICES.dynamoReadUnit };
   const writes = { quantity: writeUnits, unit: 'write units', dollars: writeUnits * PRICES.dynamoWriteUnit };

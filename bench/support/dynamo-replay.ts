@@ -32,7 +32,11 @@ export async function recordCalls<T>(
   const requestIds: string[] = [];
   const invoke = stack.runtime.invoke;
   stack.runtime.invoke = (functionName, event) => {
-    const http = event as { routeKey?: string; headers?: Record<string, string>; requestContext?: { requestId?: string } };
+    const http = event as {
+      routeKey?: string;
+      headers?: Record<string, string>;
+      requestContext?: { requestId?: string };
+    };
     if (http.routeKey !== routeKey || !accept(http.headers ?? {})) return invoke(functionName, event);
     requestIds.push(http.requestContext?.requestId ?? '');
     return storage.run(calls, () => invoke(functionName, event));
@@ -59,13 +63,18 @@ export async function captureCalls(
   send: (headers: Record<string, string>) => Promise<Response>,
 ): Promise<{ calls: RecordedCall[]; requestId: string; response: Response }> {
   const probe = `probe-${process.pid}-${Date.now()}`;
-  const { calls, requestIds, result: response } = await recordCalls(
+  const {
+    calls,
+    requestIds,
+    result: response,
+  } = await recordCalls(
     stack,
     routeKey,
     () => send({ [PROBE_HEADER]: probe }),
     (headers) => headers[PROBE_HEADER] === probe,
   );
-  if (!response.ok) throw new Error(`the probe ${routeKey} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`the probe ${routeKey} answered ${response.status}: ${await response.text()}`);
   if (calls.length === 0) throw new Error(`captured no DynamoDB call of ${routeKey}`);
   return { calls, requestId: requestIds[0] ?? '', response };
 }

@@ -11,7 +11,10 @@ export interface Invocations {
   gbSeconds: number;
 }
 
-export async function timeInvocations<T>(stack: LocalStack, work: () => Promise<T>): Promise<{ invocations: Invocations; result: T }> {
+export async function timeInvocations<T>(
+  stack: LocalStack,
+  work: () => Promise<T>,
+): Promise<{ invocations: Invocations; result: T }> {
   const invocations: Invocations = { count: 0, gbSeconds: 0 };
   const invoke = stack.runtime.invoke;
   stack.runtime.invoke = async (functionName, event) => {
@@ -21,7 +24,8 @@ export async function timeInvocations<T>(stack: LocalStack, work: () => Promise<
       return await invoke(functionName, event);
     } finally {
       invocations.count++;
-      invocations.gbSeconds += ((performance.now() - started) / 1000) * ((spec?.memoryMb ?? DEFAULT_MEMORY_MB) / 1024);
+      invocations.gbSeconds +=
+        ((performance.now() - started) / 1000) * ((spec?.memoryMb ?? DEFAULT_MEMORY_MB) / 1024);
     }
   };
   try {

@@ -25,7 +25,10 @@ function valueSize(value: AttributeValue): number {
   if (value.NS) return value.NS.reduce((sum, member) => sum + numberSize(member), 0);
   if (value.BS) return value.BS.reduce((sum, member) => sum + member.byteLength, 0);
   if (value.L) return 3 + value.L.reduce((sum, member) => sum + valueSize(member) + 1, 0);
-  if (value.M) return 3 + Object.entries(value.M).reduce((sum, [name, member]) => sum + utf8(name) + valueSize(member) + 1, 0);
+  if (value.M)
+    return (
+      3 + Object.entries(value.M).reduce((sum, [name, member]) => sum + utf8(name) + valueSize(member) + 1, 0)
+    );
   return 0;
 }
 

@@ -33,7 +33,9 @@ const instance = autocannon(
     connections: plan.connections,
     duration: plan.durationSeconds,
     headers: { authorization: `Bearer ${plan.token}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request) => ({ ...request, ...requestFor(plan.kind, n++, plan.ids, plan.unique) }) }],
+    requests: [
+      { setupRequest: (request) => ({ ...request, ...requestFor(plan.kind, n++, plan.ids, plan.unique) }) },
+    ],
   },
   (error, result) => {
     if (error) {

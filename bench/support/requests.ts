@@ -38,6 +38,10 @@ export function requestFor(kind: RequestKind, n: number, ids: readonly string[],
         body: JSON.stringify(orderBody(`bench-${unique}-${n}`, new Date().toISOString())),
       };
     case 'post-customer':
-      return { method: 'POST', path: '/customers', body: JSON.stringify(customerBody(`bench-${unique}-${n}`)) };
+      return {
+        method: 'POST',
+        path: '/customers',
+        body: JSON.stringify(customerBody(`bench-${unique}-${n}`)),
+      };
   }
 }

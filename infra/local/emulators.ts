@@ -2,7 +2,7 @@
 // aws-ses-v2-local (SES v2 API with a web inbox) and s3rver (S3 API), the latter two in process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { ensureDynamoDbLocal } from './fetch-dynamodb-local.mjs';
@@ -98,9 +98,23 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** aws-ses-v2-local: the SES v2 API plus a web inbox at its root and the store at /store. */
-export async function startSes(options: { port?: number } = {}): Promise<Running> {
+/** What SES publishes through a configuration set when it accepts a message ("Email Sent"). */
+export interface SesSendEvent {
+  eventType: 'Send';
+  mail: { messageId: string; timestamp: string; destination: string[]; tags: Record<string, string[]> };
+}
+
+/**
+ * aws-ses-v2-local (the SES v2 API, a web inbox at its root and every email at /store) behind a thin
+ * proxy that does what the configuration set's EventBridge destination does on AWS: for every
+ * message SES accepts, announce a Send event (`onSend`), which the senders use to settle a send
+ * claimed before a crash.
+ */
+export async function startSes(
+  options: { port?: number; onSend?: (event: SesSendEvent) => void } = {},
+): Promise<Running & { onSend(listener: (event: SesSendEvent) => void): void }> {
   const port = options.port ?? (await freePort());
+  const innerPort = await freePort();
   // The emulator answers SESv2 GetAccount from this variable; the quota resembles a new
   // production account (14 messages/s), so the senders pace themselves as they would on AWS.
   process.env.AWS_SES_ACCOUNT ??= JSON.stringify({
@@ -125,8 +139,68 @@ export async function startSes(options: { port?: number } = {}): Promise<Running
       | { default: (config: { host: string; port: number }) => Promise<Server> };
   };
   const start = typeof module.default === 'function' ? module.default : module.default.default;
-  const server = await start({ host: '127.0.0.1', port });
-  return { url: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
+  const inner = await start({ host: '127.0.0.1', port: innerPort });
+  let listener = options.onSend;
+
+  const proxy = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: innerPort, path: request.url, method: request.method, headers: request.headers },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', () => {
+            const payload = Buffer.concat(parts);
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
+            response.end(payload);
+            if (request.method === 'POST' && request.url === '/v2/email/outbound-emails' && answer.statusCode === 200) {
+              announce(body, payload);
+            }
+          });
+        },
+      );
+      upstream.on('error', (error) => {
+        response.writeHead(502);
+        response.end(error.message);
+      });
+      upstream.end(body);
+    });
+  });
+  const announce = (requestBody: Buffer, responseBody: Buffer) => {
+    try {
+      const { MessageId } = JSON.parse(responseBody.toString('utf8')) as { MessageId?: string };
+      const input = JSON.parse(requestBody.toString('utf8')) as {
+        Destination?: { ToAddresses?: string[] };
+        EmailTags?: Array<{ Name: string; Value: string }>;
+      };
+      if (!MessageId || !listener) return;
+      listener({
+        eventType: 'Send',
+        mail: {
+          messageId: MessageId,
+          timestamp: new Date().toISOString(),
+          destination: input.Destination?.ToAddresses ?? [],
+          tags: Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name, [tag.Value]])),
+        },
+      });
+    } catch {
+      // Not a JSON send (raw MIME is still JSON-wrapped in v2; anything else carries no tags).
+    }
+  };
+  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    onSend: (next) => {
+      listener = next;
+    },
+    stop: async () => {
+      await closeServer(proxy);
+      await closeServer(inner);
+    },
+  };
 }
 
 /** s3rver: the S3 API on a folder (or a throwaway folder). */

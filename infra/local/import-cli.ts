@@ -8,7 +8,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CsvError, headerProblems, parseCsvTable } from '../../shared/import/csv.js';
 import { CUSTOMER_COLUMNS } from '../../shared/import/customer-rows.js';
-import { ImportAborted, type ImportReport, importCustomers, importOrders } from '../../shared/import/http-importer.js';
+import {
+  ImportAborted,
+  type ImportReport,
+  importCustomers,
+  importOrders,
+} from '../../shared/import/http-importer.js';
 import { ORDER_COLUMNS } from '../../shared/import/order-rows.js';
 import { runtimeFile } from './paths.js';
 
@@ -43,7 +48,8 @@ async function target(): Promise<{ api: string; token: string }> {
     if (!values.api || !values.token) fail('give both --api and --token (or neither, for the local stack)');
     return { api: values.api, token: values.token };
   }
-  if (!existsSync(runtimeFile)) fail('Retain is not running here: start it with `npm start`, or give --api and --token.', 1);
+  if (!existsSync(runtimeFile))
+    fail('Retain is not running here: start it with `npm start`, or give --api and --token.', 1);
   const { api, control } = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { api: string; control: string };
   const response = await fetch(`${control}/tokens`, {
     method: 'POST',
@@ -75,7 +81,8 @@ function progressBar(): (progress: { done: number; total: number }) => void {
   };
 }
 
-const csvCell = (value: string | number) => (/[",\r\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value));
+const csvCell = (value: string | number) =>
+  /[",\r\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value);
 
 function printReport(report: ImportReport, seconds: number, errorsFile: string | undefined): void {
   console.log(`\n${kind} import of ${file} finished in ${seconds.toFixed(1)} s`);
@@ -87,10 +94,14 @@ function printReport(report: ImportReport, seconds: number, errorsFile: string |
   if (report.errors.length === 0) return;
   const shown = report.errors.slice(0, 20);
   console.log('\n  row  column          reason');
-  for (const error of shown) console.log(`  ${String(error.row).padStart(4)} ${error.field.padEnd(15)} ${error.reason}`);
+  for (const error of shown)
+    console.log(`  ${String(error.row).padStart(4)} ${error.field.padEnd(15)} ${error.reason}`);
   if (report.errors.length > shown.length) console.log(`  … and ${report.errors.length - shown.length} more`);
   if (errorsFile) {
-    const lines = ['row,column,reason', ...report.errors.map((e) => [e.row, e.field, e.reason].map(csvCell).join(','))];
+    const lines = [
+      'row,column,reason',
+      ...report.errors.map((e) => [e.row, e.field, e.reason].map(csvCell).join(',')),
+    ];
     writeFileSync(errorsFile, `${lines.join('\n')}\n`);
     console.log(`\n  every refused row: ${errorsFile}`);
   }
@@ -114,7 +125,8 @@ try {
     kind === 'orders'
       ? await importOrders(table.rows, { ...options, createMissing: values['create-missing'] })
       : await importCustomers(table.rows, options);
-  const errorsFile = report.errors.length > 0 ? (values.errors ?? `${file.replace(/\.csv$/i, '')}.errors.csv`) : undefined;
+  const errorsFile =
+    report.errors.length > 0 ? (values.errors ?? `${file.replace(/\.csv$/i, '')}.errors.csv`) : undefined;
   printReport(report, (Date.now() - started) / 1000, errorsFile);
   process.exit(report.failed > 0 ? 1 : 0);
 } catch (error) {

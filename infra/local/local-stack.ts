@@ -179,6 +179,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deadLetterFile: options.persist ? join(dataDir, 'dead-letters.jsonl') : undefined,
     });
     started.push(bus);
+    // What the SES configuration set's EventBridge destination does on AWS.
+    ses.onSend((detail) => bus.put({ source: 'aws.ses', detailType: 'Email Sent', detail, busName: 'default' }));
     const auth = await localAuth(options.persist ? join(dataDir, 'jwt-key.json') : undefined);
     const gateway = await startGateway({ port: apiPort, runtime, auth });
     started.push({ stop: () => new Promise<void>((done) => { gateway.server.close(() => done()); gateway.server.closeAllConnections(); }) });

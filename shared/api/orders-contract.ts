@@ -13,7 +13,8 @@ import { customerIdParams } from './customers-contract.js';
 const idempotencyHeader = {
   'Idempotency-Key': {
     required: false,
-    description: 'Any POST may carry one (1–255 printable characters): a retry with the same key answers the first response',
+    description:
+      'Any POST may carry one (1–255 printable characters): a retry with the same key answers the first response',
   },
 };
 
@@ -46,7 +47,10 @@ export const orderBatchSchema = z.strictObject({
    */
   orders: z
     .array(z.unknown(), { error: 'must be an array of orders' })
-    .check(z.minLength(1, 'give at least one order'), z.maxLength(MAX_ORDER_BATCH, `at most ${MAX_ORDER_BATCH} orders per call`)),
+    .check(
+      z.minLength(1, 'give at least one order'),
+      z.maxLength(MAX_ORDER_BATCH, `at most ${MAX_ORDER_BATCH} orders per call`),
+    ),
   /** Create a profile for an `externalId` no customer has yet. */
   createMissing: z.optional(z.boolean()),
 });

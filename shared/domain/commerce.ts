@@ -32,7 +32,10 @@ export const currencyCodeSchema = z
 /** Decimal places of a currency's minor unit (USD 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    );
   } catch {
     return 2;
   }
@@ -63,7 +66,9 @@ export function sumMoney(values: Iterable<number>, digits: number): number {
 
 export const commerceSettingsSchema = z.strictObject({
   /** The business currency: aggregates, analytics and thresholds are in it. */
-  currency: z.string().check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code, e.g. USD')),
+  currency: z
+    .string()
+    .check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code, e.g. USD')),
   /** Fixed rates: 1 unit of the key currency = rate units of the business currency. */
   exchangeRates: z.record(
     z.string().check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code')),
@@ -93,7 +98,10 @@ export function exchangeRate(currency: string, settings: CommerceSettings, field
   const rate = settings.exchangeRates[currency];
   if (rate === undefined) {
     throw new ValidationError([
-      { field, message: `no exchange rate configured from ${currency} to the business currency ${settings.currency}` },
+      {
+        field,
+        message: `no exchange rate configured from ${currency} to the business currency ${settings.currency}`,
+      },
     ]);
   }
   return rate;

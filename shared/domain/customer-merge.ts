@@ -25,7 +25,8 @@ export function mergeProfiles(survivor: ProfileFields, duplicate: ProfileFields)
   const consent: NonNullable<ProfileFields['consent']> = {};
   for (const channel of CONSENT_CHANNELS) {
     const [mine, theirs] = [survivor.consent?.[channel], duplicate.consent?.[channel]];
-    const latest = mine && theirs ? (Date.parse(theirs.at) > Date.parse(mine.at) ? theirs : mine) : (mine ?? theirs);
+    const latest =
+      mine && theirs ? (Date.parse(theirs.at) > Date.parse(mine.at) ? theirs : mine) : (mine ?? theirs);
     if (latest) consent[channel] = latest;
   }
   if (Object.keys(consent).length > 0) merged.consent = consent;

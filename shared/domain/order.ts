@@ -49,7 +49,9 @@ export const orderItemSchema = z.strictObject({
   name: z.optional(text(200)),
   category: z.optional(text(64)),
   quantity: z._default(
-    z.int('must be a whole number').check(z.gte(1, 'must be at least 1'), z.lte(1_000_000, 'must be at most 1,000,000')),
+    z
+      .int('must be a whole number')
+      .check(z.gte(1, 'must be at least 1'), z.lte(1_000_000, 'must be at most 1,000,000')),
     1,
   ),
   /** Price of one unit in the order's currency (informative: the order amount is what counts). */
@@ -287,7 +289,9 @@ export function activityFromOrders(
     orderCount: orders.length,
     totalSpend: fromMinor(totalMinor, digits),
     refundTotal: fromMinor(refundMinor, digits),
-    ...(sorted.length > 0 ? { firstOrderAt: sorted[0]?.orderedAt, lastOrderAt: sorted.at(-1)?.orderedAt } : {}),
+    ...(sorted.length > 0
+      ? { firstOrderAt: sorted[0]?.orderedAt, lastOrderAt: sorted.at(-1)?.orderedAt }
+      : {}),
   };
 }
 
@@ -355,7 +359,10 @@ export function activityDelta(
     spend: fromMinor(minor, digits),
     refunds: fromMinor(refundMinor, digits),
     days: Object.fromEntries(
-      [...dayMinor].map(([day, entry]) => [day, { spend: fromMinor(entry.minor, digits), orders: entry.orders }]),
+      [...dayMinor].map(([day, entry]) => [
+        day,
+        { spend: fromMinor(entry.minor, digits), orders: entry.orders },
+      ]),
     ),
     categories,
     ...(first !== current.firstOrderAt ? { firstOrderAt: first } : {}),
@@ -369,7 +376,8 @@ export function activityDelta(
  * it (DynamoDB adds decimals exactly; here minor units do). For tests and documentation.
  */
 export function applyDelta(activity: OrderActivity, delta: ActivityDelta, digits = 2): OrderActivity {
-  const add = (a: number | undefined, b: number) => fromMinor(toMinor(a ?? 0, digits) + toMinor(b, digits), digits);
+  const add = (a: number | undefined, b: number) =>
+    fromMinor(toMinor(a ?? 0, digits) + toMinor(b, digits), digits);
   const dailySpend = { ...activity.dailySpend };
   const dailyOrders = { ...activity.dailyOrders };
   for (const [day, entry] of Object.entries(delta.days)) {
@@ -405,7 +413,9 @@ export const refundInputSchema = z.strictObject({
   kind: z._default(z.enum(REFUND_KINDS), 'refund'),
   /** In the order's currency; default: everything not yet refunded. */
   amount: z.optional(
-    z.number('must be a number').check(z.positive('must be more than 0'), z.lte(1e12, 'must be at most 1,000,000,000,000')),
+    z
+      .number('must be a number')
+      .check(z.positive('must be more than 0'), z.lte(1e12, 'must be at most 1,000,000,000,000')),
   ),
   reason: z.optional(text(500)),
 });
@@ -420,29 +430,45 @@ export type RefundOutcome =
  * `refundId` was applied before (a retry). The refunded value in the business currency never
  * exceeds the order's value; refunding the remainder refunds exactly the remaining value.
  */
-export function applyRefund(order: OrderRecord, input: RefundInput, refundId: string, now: string): RefundOutcome {
+export function applyRefund(
+  order: OrderRecord,
+  input: RefundInput,
+  refundId: string,
+  now: string,
+): RefundOutcome {
   const earlier = order.refunds.find((refund) => refund.refundId === refundId);
   if (earlier) {
-    const same = earlier.kind === input.kind && (input.amount === undefined || input.amount === earlier.amount);
-    if (!same) throw new ConflictError(`refund ${refundId} was already applied with other details`, 'refundId');
+    const same =
+      earlier.kind === input.kind && (input.amount === undefined || input.amount === earlier.amount);
+    if (!same)
+      throw new ConflictError(`refund ${refundId} was already applied with other details`, 'refundId');
     return { applied: false, order, refund: earlier };
   }
   const digits = minorDigits(order.currency);
   const remainingMinor = toMinor(order.amount, digits) - toMinor(order.refundedAmount, digits);
   if (remainingMinor <= 0) throw new ConflictError('the order is already fully refunded', 'amount');
-  if (input.kind === 'cancellation' && input.amount !== undefined && toMinor(input.amount, digits) !== remainingMinor) {
+  if (
+    input.kind === 'cancellation' &&
+    input.amount !== undefined &&
+    toMinor(input.amount, digits) !== remainingMinor
+  ) {
     throw new ValidationError([
       { field: 'amount', message: 'a cancellation refunds everything not yet refunded: leave amount out' },
     ]);
   }
   const amount = input.amount ?? fromMinor(remainingMinor, digits);
   if (!fitsMinorUnit(amount, digits)) {
-    throw new ValidationError([{ field: 'amount', message: `has more decimals than ${order.currency} allows` }]);
+    throw new ValidationError([
+      { field: 'amount', message: `has more decimals than ${order.currency} allows` },
+    ]);
   }
   const amountMinor = toMinor(amount, digits);
   if (amountMinor > remainingMinor) {
     throw new ValidationError([
-      { field: 'amount', message: `exceeds what is left to refund: ${fromMinor(remainingMinor, digits)} ${order.currency}` },
+      {
+        field: 'amount',
+        message: `exceeds what is left to refund: ${fromMinor(remainingMinor, digits)} ${order.currency}`,
+      },
     ]);
   }
   const valueDigits = minorDigits(order.valueCurrency);

@@ -31,14 +31,20 @@ export function idempotencyKeyOf(headers: Readonly<Record<string, string | undef
   const value = headers[IDEMPOTENCY_HEADER];
   if (value === undefined) return undefined;
   if (!KEY_PATTERN.test(value)) {
-    throw new ValidationError([{ field: FIELD, message: 'must be 1–255 printable ASCII characters, not starting with a space' }]);
+    throw new ValidationError([
+      { field: FIELD, message: 'must be 1–255 printable ASCII characters, not starting with a space' },
+    ]);
   }
   return value;
 }
 
 /** What a request is, for telling a retry from another request reusing the key. */
 export function requestFingerprint(event: HttpEvent): string {
-  const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const body = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   return createHash('sha256')
     .update(`${event.routeKey}\n${event.rawPath}?${event.rawQueryString ?? ''}\n${body}`)
     .digest('base64url');
@@ -59,7 +65,12 @@ export interface IdempotencyRecord {
 /** Where keys are kept (DynamoDB in production: shared/store/idempotency-store.ts). */
 export interface IdempotencyStore {
   /** Claims the key, or returns the record already holding it (expired records do not count). */
-  claim(subject: string, key: string, record: IdempotencyRecord, nowSeconds: number): Promise<'claimed' | IdempotencyRecord>;
+  claim(
+    subject: string,
+    key: string,
+    record: IdempotencyRecord,
+    nowSeconds: number,
+  ): Promise<'claimed' | IdempotencyRecord>;
   /** Takes over an in-progress record whose attempt died (still holding `staleToken`). */
   takeOver(subject: string, key: string, staleToken: string, record: IdempotencyRecord): Promise<boolean>;
   complete(subject: string, key: string, token: string, response: HttpResult): Promise<void>;
@@ -78,7 +89,10 @@ export interface IdempotentRequest {
 export type ClaimOutcome = { run: true; token: string } | { run: false; response: HttpResult };
 
 /** Claims the key for this attempt, or answers with the stored response of the first one. */
-export async function claimIdempotencyKey(request: IdempotentRequest, store: IdempotencyStore): Promise<ClaimOutcome> {
+export async function claimIdempotencyKey(
+  request: IdempotentRequest,
+  store: IdempotencyStore,
+): Promise<ClaimOutcome> {
   const now = request.now ?? Date.now();
   const record: IdempotencyRecord = {
     state: 'in_progress',
@@ -91,14 +105,22 @@ export async function claimIdempotencyKey(request: IdempotentRequest, store: Ide
   const existing = await store.claim(subject, key, record, Math.floor(now / 1000));
   if (existing === 'claimed') return { run: true, token: record.token };
   if (existing.fingerprint !== request.fingerprint) {
-    throw new HttpProblem(422, 'Idempotency key reused', 'this Idempotency-Key was used for a different request', {
-      errors: [{ field: FIELD, message: 'already used for a different request' }],
-    });
+    throw new HttpProblem(
+      422,
+      'Idempotency key reused',
+      'this Idempotency-Key was used for a different request',
+      {
+        errors: [{ field: FIELD, message: 'already used for a different request' }],
+      },
+    );
   }
   if (existing.state === 'completed' && existing.response) {
     return {
       run: false,
-      response: { ...existing.response, headers: { ...existing.response.headers, 'idempotent-replayed': 'true' } },
+      response: {
+        ...existing.response,
+        headers: { ...existing.response.headers, 'idempotent-replayed': 'true' },
+      },
     };
   }
   // Still running, unless its lock ran out (the attempt died): then this attempt takes over.
@@ -121,7 +143,9 @@ export async function settleIdempotencyKey(
   response: HttpResult | undefined,
 ): Promise<void> {
   const keep =
-    response !== undefined && (response.statusCode ?? 200) < 400 && Buffer.byteLength(response.body ?? '') <= MAX_STORED_BODY;
+    response !== undefined &&
+    (response.statusCode ?? 200) < 400 &&
+    Buffer.byteLength(response.body ?? '') <= MAX_STORED_BODY;
   if (keep) await store.complete(held.subject, held.key, held.token, response);
   else await store.release(held.subject, held.key, held.token);
 }
@@ -152,7 +176,9 @@ export function idempotencyMiddleware(): MiddlewareObj<HttpEvent, HttpResult> {
           : principalFromClaims(event.requestContext.authorizer?.jwt?.claims)?.subject;
       if (!subject) return undefined; // no valid token: the chain answers 401
       if (!config().tableName) {
-        throw new ValidationError([{ field: FIELD, message: 'this route does not accept an Idempotency-Key' }]);
+        throw new ValidationError([
+          { field: FIELD, message: 'this route does not accept an Idempotency-Key' },
+        ]);
       }
       // Loaded on first use: functions without the table never load the DynamoDB client for this.
       const { idempotencyStore: store } = await import('../store/idempotency-store.js');

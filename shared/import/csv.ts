@@ -95,10 +95,16 @@ export function parseCsvTable(text: string): CsvTable {
   const malformed: CsvTable['malformed'] = [];
   for (const record of records) {
     if (record.fields.length !== columns.length) {
-      malformed.push({ row: record.row, reason: `has ${record.fields.length} fields; the header has ${columns.length}` });
+      malformed.push({
+        row: record.row,
+        reason: `has ${record.fields.length} fields; the header has ${columns.length}`,
+      });
       continue;
     }
-    rows.push({ row: record.row, values: Object.fromEntries(columns.map((column, i) => [column, record.fields[i] ?? ''])) });
+    rows.push({
+      row: record.row,
+      values: Object.fromEntries(columns.map((column, i) => [column, record.fields[i] ?? ''])),
+    });
   }
   return { columns, rows, malformed };
 }
@@ -107,16 +113,23 @@ export function parseCsvTable(text: string): CsvTable {
  * Problems with a header: missing required columns, unknown ones (a typo would silently drop a
  * column) and repeated ones. Empty when the header is fine.
  */
-export function headerProblems(columns: readonly string[], required: readonly string[], optional: readonly string[]): string[] {
+export function headerProblems(
+  columns: readonly string[],
+  required: readonly string[],
+  optional: readonly string[],
+): string[] {
   const known = new Set([...required, ...optional]);
   const problems: string[] = [];
   const missing = required.filter((column) => !columns.includes(column));
   if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   const unknown = columns.filter((column) => !known.has(column));
   if (unknown.length) {
-    problems.push(`unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+    problems.push(
+      `unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${[...known].join(', ')})`,
+    );
   }
   const repeated = columns.filter((column, index) => columns.indexOf(column) !== index);
-  if (repeated.length) problems.push(`repeated column${repeated.length > 1 ? 's' : ''}: ${[...new Set(repeated)].join(', ')}`);
+  if (repeated.length)
+    problems.push(`repeated column${repeated.length > 1 ? 's' : ''}: ${[...new Set(repeated)].join(', ')}`);
   return problems;
 }

@@ -28,7 +28,9 @@ export const CUSTOMER_COLUMNS = { required: [] as string[], optional: Object.key
 /** The source of consent recorded for imported rows. */
 export const IMPORT_CONSENT_SOURCE = 'import';
 
-export function customerRowToBody(values: Readonly<Record<string, string>>): RowOutcome<Record<string, unknown>> {
+export function customerRowToBody(
+  values: Readonly<Record<string, string>>,
+): RowOutcome<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
   const issues: FieldIssue[] = [];
   for (const [column, path] of Object.entries(COLUMN_PATHS)) {
@@ -53,7 +55,10 @@ export function customerRowToBody(values: Readonly<Record<string, string>>): Row
       value = { granted, source: IMPORT_CONSENT_SOURCE };
     }
     let target = body;
-    for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+    for (const key of path.slice(0, -1)) {
+      target[key] ??= {};
+      target = target[key] as Record<string, unknown>;
+    }
     target[path.at(-1) as string] = value;
   }
   if (!body.email && !body.phone && !body.externalId) {

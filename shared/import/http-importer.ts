@@ -47,6 +47,13 @@ interface Problem {
   errors?: Array<{ field: string; message: string }>;
 }
 
+/** What the API answers: a problem, a created customer, or a batch's results. */
+interface Answer extends Problem {
+  existingId?: string;
+  customersCreated?: number;
+  results?: Array<{ index: number; status: string; error?: Problem }>;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Statuses worth another try: throttling, an in-flight duplicate, server trouble. */
@@ -57,10 +64,10 @@ async function send(
   path: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Answer | undefined }> {
   for (let attempt = 0; ; attempt++) {
     let status = 0;
-    let parsed: any;
+    let parsed: Answer | undefined;
     try {
       const response = await fetch(`${target.api.replace(/\/$/, '')}${path}`, {
         method: 'POST',
@@ -69,7 +76,7 @@ async function send(
       });
       status = response.status;
       const text = await response.text();
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = text ? (JSON.parse(text) as Answer) : undefined;
     } catch (error) {
       if (attempt >= 5) throw new ImportAborted(`cannot reach ${target.api}: ${(error as Error).message}`);
     }
@@ -88,7 +95,11 @@ function abortOn(status: number, body: Problem | undefined): void {
   if (status === 404) throw new ImportAborted('no such route at this API URL: is it a Retain API?');
 }
 
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: unknown;
   const worker = async () => {
@@ -104,7 +115,12 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
   if (failure !== undefined) throw failure;
 }
 
-function problemErrors(row: number, problem: Problem | undefined, columnOf: (field: string) => string, fallback: string) {
+function problemErrors(
+  row: number,
+  problem: Problem | undefined,
+  columnOf: (field: string) => string,
+  fallback: string,
+) {
   if (problem?.errors?.length) {
     return problem.errors.map((issue) => ({ row, field: columnOf(issue.field), reason: issue.message }));
   }
@@ -138,7 +154,11 @@ export function customerLanes<T extends { ref: string }>(entries: readonly T[]):
   let current: T[] = [];
   for (const rows of byCustomer.values()) {
     if (rows.length > BATCH) {
-      lanes.push(Array.from({ length: Math.ceil(rows.length / BATCH) }, (_, i) => rows.slice(i * BATCH, (i + 1) * BATCH)));
+      lanes.push(
+        Array.from({ length: Math.ceil(rows.length / BATCH) }, (_, i) =>
+          rows.slice(i * BATCH, (i + 1) * BATCH),
+        ),
+      );
       continue;
     }
     if (current.length + rows.length > BATCH) {
@@ -157,7 +177,10 @@ export function customerLanes<T extends { ref: string }>(entries: readonly T[]):
  */
 export async function importOrders(
   rows: readonly CsvRow[],
-  options: ImportTarget & { createMissing?: boolean; malformed?: ReadonlyArray<{ row: number; reason: string }> },
+  options: ImportTarget & {
+    createMissing?: boolean;
+    malformed?: ReadonlyArray<{ row: number; reason: string }>;
+  },
 ): Promise<ImportReport> {
   const total = rows.length + (options.malformed?.length ?? 0);
   const report = emptyReport(total);
@@ -166,7 +189,10 @@ export async function importOrders(
   for (const { row, values } of rows) {
     const outcome = orderRowToEntry(values);
     if (outcome.ok) entries.push({ row, entry: outcome.entry, ref: (values.customer_ref ?? '').trim() });
-    else report.errors.push(...outcome.issues.map((issue) => ({ row, field: issue.field, reason: issue.message })));
+    else
+      report.errors.push(
+        ...outcome.issues.map((issue) => ({ row, field: issue.field, reason: issue.message })),
+      );
   }
   const lanes = customerLanes(entries);
   let done = total - entries.length;
@@ -177,15 +203,23 @@ export async function importOrders(
       ...(options.createMissing ? { createMissing: true } : {}),
     });
     abortOn(status, body);
-    if (status !== 200) {
+    if (status !== 200 || !body?.results) {
       for (const { row } of batch) report.errors.push(...problemErrors(row, body, orderColumnOf, 'row'));
     } else {
       report.customersCreated += body.customersCreated ?? 0;
-      for (const result of body.results as Array<{ index: number; status: string; error?: Problem }>) {
+      for (const result of body.results) {
         const { row } = batch[result.index] as (typeof batch)[number];
         if (result.status === 'created') report.created++;
         else if (result.status === 'duplicate') report.alreadyPresent++;
-        else report.errors.push(...problemErrors(row, result.error, orderColumnOf, result.error?.status === 404 ? 'customer_ref' : 'row'));
+        else
+          report.errors.push(
+            ...problemErrors(
+              row,
+              result.error,
+              orderColumnOf,
+              result.error?.status === 404 ? 'customer_ref' : 'row',
+            ),
+          );
       }
     }
     done += batch.length;
@@ -209,7 +243,10 @@ export async function importCustomers(
   for (const { row, values } of rows) {
     const outcome = customerRowToBody(values);
     if (outcome.ok) bodies.push({ row, body: outcome.entry });
-    else report.errors.push(...outcome.issues.map((issue) => ({ row, field: issue.field, reason: issue.message })));
+    else
+      report.errors.push(
+        ...outcome.issues.map((issue) => ({ row, field: issue.field, reason: issue.message })),
+      );
   }
   // One key per row and run: a retried request cannot create twice; a re-run is a new request
   // and finds the customer present.

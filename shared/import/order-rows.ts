@@ -36,9 +36,11 @@ export function orderRowToEntry(values: Readonly<Record<string, string>>): RowOu
     if (get(column) === '') issues.push({ field: column, message: 'is required' });
   }
   const amount = get('amount');
-  if (amount !== '' && !DECIMAL.test(amount)) issues.push({ field: 'amount', message: 'must be a number like 12.50' });
+  if (amount !== '' && !DECIMAL.test(amount))
+    issues.push({ field: 'amount', message: 'must be a number like 12.50' });
   const quantity = get('quantity');
-  if (quantity !== '' && !/^\d+$/.test(quantity)) issues.push({ field: 'quantity', message: 'must be a whole number' });
+  if (quantity !== '' && !/^\d+$/.test(quantity))
+    issues.push({ field: 'quantity', message: 'must be a whole number' });
   if (issues.length > 0) return { ok: false, issues };
 
   const item = {

@@ -26,9 +26,13 @@ export const idempotencyStore: IdempotencyStore = {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const existing = await documentClient.send(new GetCommand({ TableName: tableName(), Key, ConsistentRead: true }));
+    const existing = await documentClient.send(
+      new GetCommand({ TableName: tableName(), Key, ConsistentRead: true }),
+    );
     if (!existing.Item) return this.claim(subject, key, record, nowSeconds); // released meanwhile
-    return Object.fromEntries(RECORD_FIELDS.map((field) => [field, existing.Item?.[field]])) as unknown as IdempotencyRecord;
+    return Object.fromEntries(
+      RECORD_FIELDS.map((field) => [field, existing.Item?.[field]]),
+    ) as unknown as IdempotencyRecord;
   },
 
   async takeOver(subject, key, staleToken, record) {
@@ -51,18 +55,20 @@ export const idempotencyStore: IdempotencyStore = {
 
   async complete(subject, key, token, response: HttpResult) {
     // If another attempt took the key over (this one outlived its lock), it will store its own.
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.idempotency(subject, key),
-        UpdateExpression: 'SET #state = :completed, #response = :response',
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#state': 'state', '#response': 'response', '#token': 'token' },
-        ExpressionAttributeValues: { ':completed': 'completed', ':response': response, ':token': token },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    await documentClient
+      .send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.idempotency(subject, key),
+          UpdateExpression: 'SET #state = :completed, #response = :response',
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#state': 'state', '#response': 'response', '#token': 'token' },
+          ExpressionAttributeValues: { ':completed': 'completed', ':response': response, ':token': token },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   },
 
   async release(subject, key, token) {

@@ -20,7 +20,13 @@ import { documentClient, tableName } from '../clients/dynamodb.js';
 import type { CustomerRecord, ProfileFields } from '../domain/customer.js';
 import type { UniqueField } from '../domain/customer-merge.js';
 import { ORDER_KIND, type OrderActivity } from '../domain/order.js';
-import { batchWrite, cancellationCodes, deleteRequest, isConditionFailure, queryAll } from './dynamo-helpers.js';
+import {
+  batchWrite,
+  cancellationCodes,
+  deleteRequest,
+  isConditionFailure,
+  queryAll,
+} from './dynamo-helpers.js';
 import { customerPartition, indexKeys, type Key, keys, TIMELINE_PREFIX } from './keys.js';
 
 type Item = Record<string, unknown>;
@@ -56,7 +62,8 @@ export async function beginMerge(survivorId: string, duplicateId: string): Promi
               TableName,
               Key: keys.customer(duplicateId),
               UpdateExpression: 'SET #merging = :survivor',
-              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#merging) OR #merging = :survivor)',
+              ConditionExpression:
+                'attribute_exists(pk) AND (attribute_not_exists(#merging) OR #merging = :survivor)',
               ExpressionAttributeNames: { '#merging': 'mergingInto' },
               ExpressionAttributeValues: { ':survivor': survivorId },
             },
@@ -84,7 +91,11 @@ export async function beginMerge(survivorId: string, duplicateId: string): Promi
 
 const MOVABLE_PREFIXES = [TIMELINE_PREFIX, 'CLAIM#'];
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++] as T);
@@ -115,7 +126,9 @@ export async function moveCustomerItems(fromId: string, toId: string): Promise<n
     const copy: Item = { ...item, pk: customerPartition(toId) };
     if ('customerId' in copy) copy.customerId = toId;
     try {
-      await documentClient.send(new PutCommand({ TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await documentClient.send(
+        new PutCommand({ TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -194,7 +207,8 @@ export async function commitMerge(commit: MergeCommit): Promise<'written' | 'sta
   };
   for (const [index, field] of ACTIVITY_FIELDS.entries()) assign(`a${index}`, field, activity[field]);
   for (const [index, [field, value]] of Object.entries(merged).entries()) {
-    if (JSON.stringify(value) !== JSON.stringify(survivor[field as keyof ProfileFields])) assign(`p${index}`, field, value);
+    if (JSON.stringify(value) !== JSON.stringify(survivor[field as keyof ProfileFields]))
+      assign(`p${index}`, field, value);
   }
   if (merged.birthDate && !survivor.birthDate) {
     for (const [attribute, value] of Object.entries(indexKeys.birthday(merged.birthDate, survivor.id))) {
@@ -211,7 +225,9 @@ export async function commitMerge(commit: MergeCommit): Promise<'written' | 'sta
     sets.push(`#events.#e${index} = if_not_exists(#events.#e${index}, :zero) + :e${index}`);
   }
   const activityGuard =
-    survivor.activityVersion === undefined ? 'attribute_not_exists(#activity)' : '#activity = :activityVersion';
+    survivor.activityVersion === undefined
+      ? 'attribute_not_exists(#activity)'
+      : '#activity = :activityVersion';
   if (survivor.activityVersion !== undefined) values[':activityVersion'] = survivor.activityVersion;
 
   // The duplicate's uniqueness claims: taken over by the survivor, or released.
@@ -277,7 +293,10 @@ export async function commitMerge(commit: MergeCommit): Promise<'written' | 'sta
           ...(merged.tags ?? [])
             .filter((tag) => !survivorTags.has(tag))
             .map((tag) => ({
-              Put: { TableName, Item: { ...keys.tag(tag, survivor.id), type: 'tag', customerId: survivor.id } },
+              Put: {
+                TableName,
+                Item: { ...keys.tag(tag, survivor.id), type: 'tag', customerId: survivor.id },
+              },
             })),
         ],
       }),
@@ -299,7 +318,9 @@ export async function clearMergedPartition(duplicateId: string, survivorId: stri
   });
   const marker = keys.mergedInto(duplicateId).sk;
   await batchWrite(
-    rest.filter((item) => item.sk !== marker).map((item) => deleteRequest({ pk: String(item.pk), sk: String(item.sk) })),
+    rest
+      .filter((item) => item.sk !== marker)
+      .map((item) => deleteRequest({ pk: String(item.pk), sk: String(item.sk) })),
   );
   return moved;
 }

@@ -35,11 +35,13 @@ export function orderKey(order: Pick<OrderRecord, 'customerId' | 'orderedAt' | '
 
 /** The stored item: timeline keys, `kind: 'order'` and `at` (for the timeline), the order fields. */
 export function orderToItem(order: OrderRecord): Item {
-  return { ...orderKey(order), kind: ORDER_KIND, at: order.orderedAt, ...order };
+  return { ...orderKey(order), type: 'order', kind: ORDER_KIND, at: order.orderedAt, ...order };
 }
 
 export function orderFromItem(item: Item): OrderRecord {
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !STORAGE_ATTRIBUTES.has(key))) as unknown as OrderRecord;
+  return Object.fromEntries(
+    Object.entries(item).filter(([key]) => !STORAGE_ATTRIBUTES.has(key)),
+  ) as unknown as OrderRecord;
 }
 
 /** What an order id claim holds: whose order it is, where it lives, what was sent. */
@@ -59,7 +61,11 @@ export async function findOrderClaim(orderId: string): Promise<OrderClaim | unde
 
 export async function loadOrderAt(customerId: string, orderSk: string): Promise<OrderRecord | undefined> {
   const result = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: { pk: customerPartition(customerId), sk: orderSk }, ConsistentRead: true }),
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: customerPartition(customerId), sk: orderSk },
+      ConsistentRead: true,
+    }),
   );
   return result.Item ? orderFromItem(result.Item) : undefined;
 }
@@ -77,7 +83,12 @@ export async function loadOrderTarget(customerId: string): Promise<OrderTarget> 
       Key: keys.customer(customerId),
       ConsistentRead: true,
       ProjectionExpression: '#first, #last, #skus, #merging',
-      ExpressionAttributeNames: { '#first': 'firstOrderAt', '#last': 'lastOrderAt', '#skus': 'skus', '#merging': 'mergingInto' },
+      ExpressionAttributeNames: {
+        '#first': 'firstOrderAt',
+        '#last': 'lastOrderAt',
+        '#skus': 'skus',
+        '#merging': 'mergingInto',
+      },
     }),
   );
   if (!result.Item) {
@@ -86,7 +97,9 @@ export async function loadOrderTarget(customerId: string): Promise<OrderTarget> 
   }
   const target = result.Item as OrderTarget;
   if (target.mergingInto) {
-    throw new ConflictError(`customer ${customerId} is being merged into ${target.mergingInto}; retry shortly`);
+    throw new ConflictError(
+      `customer ${customerId} is being merged into ${target.mergingInto}; retry shortly`,
+    );
   }
   return target;
 }
@@ -266,7 +279,10 @@ export async function writeOrderPack(groups: readonly GroupWrite[]): Promise<'wr
         },
         { Put: { TableName, Item: orderToItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
       );
-      owners.push({ group: groupIndex, order: orderIndex, role: 'claim' }, { group: groupIndex, order: orderIndex, role: 'order' });
+      owners.push(
+        { group: groupIndex, order: orderIndex, role: 'claim' },
+        { group: groupIndex, order: orderIndex, role: 'order' },
+      );
     }
     if (group.create) {
       items.push(
@@ -275,7 +291,11 @@ export async function writeOrderPack(groups: readonly GroupWrite[]): Promise<'wr
           Put: {
             TableName,
             // The uniqueness claim as the customer repository writes it.
-            Item: { ...keys.externalId(group.create.externalId), type: 'unique', customerId: group.customerId },
+            Item: {
+              ...keys.externalId(group.create.externalId),
+              type: 'unique',
+              customerId: group.customerId,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -296,10 +316,12 @@ export async function writeOrderPack(groups: readonly GroupWrite[]): Promise<'wr
       const owner = owners[index];
       const outcome = owner && outcomes[owner.group];
       if (!owner || !outcome || code === 'None') continue;
-      if (code !== 'ConditionalCheckFailed') outcome.stale = true; // TransactionConflict and the like
+      if (code !== 'ConditionalCheckFailed')
+        outcome.stale = true; // TransactionConflict and the like
       else if (owner.role === 'create') outcome.createFailed = true;
       else if (owner.role === 'profile') outcome.stale = true;
-      else if (owner.order !== undefined && !outcome.taken.includes(owner.order)) outcome.taken.push(owner.order);
+      else if (owner.order !== undefined && !outcome.taken.includes(owner.order))
+        outcome.taken.push(owner.order);
     }
     return outcomes;
   }
@@ -344,7 +366,12 @@ export async function writeRefund(
                 '#activity': 'activityVersion',
                 '#merging': 'mergingInto',
               },
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':value': refund.value, ':negative': -refund.value },
+              ExpressionAttributeValues: {
+                ':zero': 0,
+                ':one': 1,
+                ':value': refund.value,
+                ':negative': -refund.value,
+              },
             },
           },
         ],
@@ -373,7 +400,11 @@ export async function listCustomerOrders(customerId: string): Promise<OrderRecor
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: '#kind = :order',
         ExpressionAttributeNames: { '#kind': 'kind' },
-        ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':prefix': TIMELINE_PREFIX, ':order': ORDER_KIND },
+        ExpressionAttributeValues: {
+          ':pk': customerPartition(customerId),
+          ':prefix': TIMELINE_PREFIX,
+          ':order': ORDER_KIND,
+        },
         ConsistentRead: true,
         ExclusiveStartKey,
       }),
@@ -399,7 +430,8 @@ export async function ownersOfClaims(claimKeys: readonly Key[]): Promise<Map<str
       const result = await documentClient.send(
         new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
       );
-      for (const item of result.Responses?.[TableName] ?? []) owners.set(String(item.pk), String(item.customerId));
+      for (const item of result.Responses?.[TableName] ?? [])
+        owners.set(String(item.pk), String(item.customerId));
       pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
     }
   }

@@ -35,9 +35,15 @@ const pause = (attempt: number) =>
 
 type ProfileItem = CustomerRecord & Record<string, unknown>;
 
-export async function mergeCustomers(survivorId: string, duplicateId: string, clock: Clock = systemClock): Promise<MergeResult> {
+export async function mergeCustomers(
+  survivorId: string,
+  duplicateId: string,
+  clock: Clock = systemClock,
+): Promise<MergeResult> {
   if (survivorId === duplicateId) {
-    throw new ValidationError([{ field: 'duplicateId', message: 'must be another customer than the survivor' }]);
+    throw new ValidationError([
+      { field: 'duplicateId', message: 'must be another customer than the survivor' },
+    ]);
   }
   await loadCustomer(survivorId, true); // not found, erased or merged away: say so
   let movedItems = 0;
@@ -76,10 +82,10 @@ async function commit(survivorId: string, duplicateId: string, clock: Clock): Pr
   const timeZone = businessTimeZone();
   const options = activityOptions();
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const [survivor, duplicate] = (await Promise.all([loadProfileItem(survivorId), loadProfileItem(duplicateId)])) as [
-      ProfileItem | undefined,
-      ProfileItem | undefined,
-    ];
+    const [survivor, duplicate] = (await Promise.all([
+      loadProfileItem(survivorId),
+      loadProfileItem(duplicateId),
+    ])) as [ProfileItem | undefined, ProfileItem | undefined];
     if (!duplicate) return; // committed by a concurrent call of the same merge
     if (!survivor) {
       await loadCustomer(survivorId, true);

@@ -2,7 +2,12 @@
 // own), refund or cancel. An order id is recorded once: a retry, a concurrent duplicate or a
 // repeat inside a batch is answered with the order already stored.
 import * as z from 'zod/mini';
-import { type CommerceSettings, commerceSettingsSchema, DEFAULT_COMMERCE, minorDigits } from '../domain/commerce.js';
+import {
+  type CommerceSettings,
+  commerceSettingsSchema,
+  DEFAULT_COMMERCE,
+  minorDigits,
+} from '../domain/commerce.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { EMPTY_ACTIVITY } from '../domain/customer-activity.js';
 import { type CustomerRecord, newProfile } from '../domain/customer.js';
@@ -14,7 +19,6 @@ import {
   newOrderRecord,
   type OrderInput,
   type OrderRecord,
-  orderInputSchema,
   type PreparedOrder,
   prepareOrder,
   type RefundInput,
@@ -194,10 +198,13 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
     const active = states.filter((state) => state.pending.length > 0);
     if (active.length === 0) break;
     if (stuck >= MAX_STUCK_ROUNDS) {
-      for (const state of active) fail(state, new ConflictError('too many concurrent writes for this customer; retry'));
+      for (const state of active)
+        fail(state, new ConflictError('too many concurrent writes for this customer; retry'));
       break;
     }
-    const targets = await loadOrderTargets(active.filter((state) => !state.create).map((state) => state.customerId));
+    const targets = await loadOrderTargets(
+      active.filter((state) => !state.create).map((state) => state.customerId),
+    );
     const groups: Array<{ state: JobState; size: number; write: GroupWrite }> = [];
     for (const state of active) {
       const chunk = nextChunk(state.pending, timeZone);
@@ -217,7 +224,12 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
           continue;
         }
         if (target.mergingInto) {
-          fail(state, new ConflictError(`customer ${state.customerId} is being merged into ${target.mergingInto}; retry shortly`));
+          fail(
+            state,
+            new ConflictError(
+              `customer ${state.customerId} is being merged into ${target.mergingInto}; retry shortly`,
+            ),
+          );
           continue;
         }
         const delta = activityDelta(records, target, timeZone, options);
@@ -241,7 +253,10 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
       for (const [position, { state, write }] of pack.entries()) {
         if (written === 'written') {
           for (const [offset, entry] of state.pending.slice(0, write.orders.length).entries()) {
-            state.outcomes[entry.index] = { status: 'created', order: write.orders[offset]?.record as OrderRecord };
+            state.outcomes[entry.index] = {
+              status: 'created',
+              order: write.orders[offset]?.record as OrderRecord,
+            };
           }
           state.pending = state.pending.slice(write.orders.length);
           if (state.create) state.customerCreated = true;
@@ -284,7 +299,11 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
     stuck = progress ? 0 : stuck + 1;
     if (contention) await pause(stuck);
   }
-  return states.map(({ customerId, customerCreated, outcomes }) => ({ customerId, customerCreated, outcomes }));
+  return states.map(({ customerId, customerCreated, outcomes }) => ({
+    customerId,
+    customerCreated,
+    outcomes,
+  }));
 }
 
 function orderContext(clock: Clock) {
@@ -292,7 +311,11 @@ function orderContext(clock: Clock) {
 }
 
 /** `POST /customers/{id}/orders`. */
-export async function recordOrder(customerId: string, input: OrderInput, clock: Clock = systemClock): Promise<OrderResult> {
+export async function recordOrder(
+  customerId: string,
+  input: OrderInput,
+  clock: Clock = systemClock,
+): Promise<OrderResult> {
   const context = orderContext(clock);
   const prepared = prepareOrder(input, context);
   const [job] = await recordOrderJobs([{ customerId, orders: [prepared] }], context.now.toISOString());
@@ -303,7 +326,6 @@ export async function recordOrder(customerId: string, input: OrderInput, clock: 
 
 // ---------------------------------------------------------------------------------------------
 // Batches
-
 
 export interface BatchEntryResult {
   index: number;
@@ -382,14 +404,22 @@ export async function recordOrderBatch(
     const first = firstById.get(entry.order.orderId);
     if (first) {
       if (first.jobKey === jobKey) repeats.push({ entry, first: first.entry });
-      else result.error = new ConflictError(`order ${entry.order.orderId} appears twice for different customers`, 'orderId');
+      else
+        result.error = new ConflictError(
+          `order ${entry.order.orderId} appears twice for different customers`,
+          'orderId',
+        );
       continue;
     }
     firstById.set(entry.order.orderId, { entry, jobKey });
     let job = jobs.get(jobKey);
     if (!job) {
-      const create = jobKey.startsWith('new:') && 'externalId' in entry.ref ? entry.ref.externalId : undefined;
-      job = { job: { customerId, orders: [], ...(create ? { createWithExternalId: create } : {}) }, entries: [] };
+      const create =
+        jobKey.startsWith('new:') && 'externalId' in entry.ref ? entry.ref.externalId : undefined;
+      job = {
+        job: { customerId, orders: [], ...(create ? { createWithExternalId: create } : {}) },
+        entries: [],
+      };
       jobs.set(jobKey, job);
     }
     job.job.orders.push(entry.order);
@@ -417,7 +447,10 @@ export async function recordOrderBatch(
     const firstResult = results[first.index] as BatchEntryResult;
     result.customerId = firstResult.customerId;
     if (orderFingerprint(entry.order) !== orderFingerprint(first.order)) {
-      result.error = new ConflictError(`order ${entry.order.orderId} appears twice with different details`, 'orderId');
+      result.error = new ConflictError(
+        `order ${entry.order.orderId} appears twice with different details`,
+        'orderId',
+      );
     } else if (firstResult.result) {
       result.result = { status: 'duplicate', order: firstResult.result.order };
     } else {
@@ -457,7 +490,12 @@ export async function refundOrder(
     }
     const outcome = applyRefund(order, input, refundId, clock.now().toISOString());
     if (!outcome.applied) return { status: 'duplicate', order: outcome.order, refund: outcome.refund };
-    const written = await writeRefund(order, outcome.order, outcome.refund, localDay(order.orderedAt, timeZone));
+    const written = await writeRefund(
+      order,
+      outcome.order,
+      outcome.refund,
+      localDay(order.orderedAt, timeZone),
+    );
     if (written === 'written') return { status: 'created', order: outcome.order, refund: outcome.refund };
     await pause(attempt);
   }

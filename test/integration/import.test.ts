@@ -120,20 +120,30 @@ describe('importing orders', () => {
     expect(created).toMatchObject({ externalId: fresh, orderCount: 1, totalSpend: 5.5 });
   });
 
-  it('groups many orders of one customer across batches and counts each once', async () => {
+  it('records a heavy buyer: many orders across calls, on many days, in many categories, each once', async () => {
     const ref = unique('bulk');
+    // 250 orders on 250 different days in 40 categories: more than one update expression can hold.
     const rows = Array.from({ length: 250 }, (_, i) => {
-      const day = String((i % 28) + 1).padStart(2, '0');
-      return `${ref},${ref}-${i},202401${day},${(i % 7) + 1},USD,,,,`;
+      const day = new Date(Date.UTC(2023, 0, 1 + i)).toISOString().slice(0, 10).replaceAll('-', '');
+      return `${ref},${ref}-${i},${day},${(i % 7) + 1},USD,1,,cat-${i % 40},`;
     });
-    const csv = ['customer_ref,order_id,ordered_at,amount,currency,quantity,sku,category,channel', ...rows].join('\n');
+    const csv = [
+      'customer_ref,order_id,ordered_at,amount,currency,quantity,sku,category,channel',
+      ...rows,
+    ].join('\n');
     const report = await runImport('orders', csv, { createMissing: true });
     expect(report).toMatchObject({ rows: 250, created: 250, failed: 0, customersCreated: 1 });
     // Σ over i < 250 of (i mod 7) + 1: 35 full cycles of 1..7 (28 each) plus 1..5 (15).
     const stored = await loadCustomer(await idOf(ref), true);
     expect(stored.orderCount).toBe(250);
     expect(stored.totalSpend).toBe(35 * 28 + 15);
-    expect(Object.values(stored.dailyOrders as Record<string, number>).reduce((sum, n) => sum + n, 0)).toBe(250);
+    expect(Object.keys(stored.dailyOrders as Record<string, number>)).toHaveLength(250);
+    expect(Object.values(stored.dailyOrders as Record<string, number>).every((n) => n === 1)).toBe(true);
+    // Categories 0–9 get 7 orders (i = c, c+40, …, c+240), 10–39 get 6.
+    const counts = stored.categoryCounts as Record<string, number>;
+    expect(Object.keys(counts)).toHaveLength(40);
+    expect(counts['cat-9']).toBe(7);
+    expect(counts['cat-10']).toBe(6);
   });
 });
 
@@ -153,12 +163,22 @@ describe('npm run import', () => {
         (error: { code: number; stdout: string; stderr: string }) => error,
       );
     const ingest = await token('ingest');
-    const outcome = await cli(['orders', file, '--create-missing', '--api', stack.urls.api, '--token', ingest]);
+    const outcome = await cli([
+      'orders',
+      file,
+      '--create-missing',
+      '--api',
+      stack.urls.api,
+      '--token',
+      ingest,
+    ]);
     expect(outcome.code).toBe(1); // a row was refused
     expect(outcome.stdout).toMatch(/imported\s+1/);
     expect(outcome.stdout).toMatch(/refused rows\s+1/);
     expect(outcome.stdout).toMatch(/3 amount\s+must be a number/);
-    expect(readFileSync(join(dir, 'orders.errors.csv'), 'utf8')).toBe('row,column,reason\n3,amount,must be a number like 12.50\n');
+    expect(readFileSync(join(dir, 'orders.errors.csv'), 'utf8')).toBe(
+      'row,column,reason\n3,amount,must be a number like 12.50\n',
+    );
     expect((await loadCustomer(await idOf(ref), true)).totalSpend).toBe(12.5);
 
     const badHeader = join(dir, 'bad.csv');

@@ -11,7 +11,9 @@ import { api, unique, useStackEnvironment } from './support.js';
 beforeAll(() => useStackEnvironment());
 
 async function newCustomer(fields: Record<string, unknown> = {}): Promise<string> {
-  const created = await api('POST', '/customers', { body: { email: `${unique('ord')}@example.com`, ...fields } });
+  const created = await api('POST', '/customers', {
+    body: { email: `${unique('ord')}@example.com`, ...fields },
+  });
   expect(created.status).toBe(201);
   return created.body.id;
 }
@@ -74,7 +76,9 @@ describe('recording an order', () => {
 
   it('takes a bare date as the start of that business-local day', async () => {
     const id = await newCustomer();
-    const sent = await api('POST', `/customers/${id}/orders`, { body: order({ orderedAt: '2024-05-01', amount: 5 }) });
+    const sent = await api('POST', `/customers/${id}/orders`, {
+      body: order({ orderedAt: '2024-05-01', amount: 5 }),
+    });
     expect(sent.status).toBe(201);
     expect(sent.body.orderedAt).toBe('2024-04-30T16:00:00.000Z'); // midnight in Shanghai
     expect((await profile(id)).dailySpend).toEqual({ '2024-05-01': 5 });
@@ -96,7 +100,9 @@ describe('recording an order', () => {
   it('counts an order posted many times at once exactly once', async () => {
     const id = await newCustomer();
     const body = order({ amount: 19.99 });
-    const racing = await Promise.all(Array.from({ length: 8 }, () => api('POST', `/customers/${id}/orders`, { body })));
+    const racing = await Promise.all(
+      Array.from({ length: 8 }, () => api('POST', `/customers/${id}/orders`, { body })),
+    );
     const statuses = racing.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
     for (const response of racing) expect(response.body.orderId).toBe(body.orderId);
@@ -137,7 +143,9 @@ describe('recording an order', () => {
     expect((await api('POST', `/customers/${id}/orders`, { body })).status).toBe(201);
     const changed = await api('POST', `/customers/${id}/orders`, { body: { ...body, amount: 99 } });
     expect(changed.status).toBe(409);
-    expect(changed.body.errors).toEqual([{ field: 'orderId', message: expect.stringContaining('different details') }]);
+    expect(changed.body.errors).toEqual([
+      { field: 'orderId', message: expect.stringContaining('different details') },
+    ]);
     const elsewhere = await api('POST', `/customers/${other}/orders`, { body });
     expect(elsewhere.status).toBe(409);
     expect(elsewhere.body.errors[0].field).toBe('orderId');
@@ -186,7 +194,9 @@ describe('recording an order', () => {
     const erased = await newCustomer();
     expect((await api('DELETE', `/customers/${erased}`)).status).toBe(204);
     expect((await api('POST', `/customers/${erased}/orders`, { body: order() })).status).toBe(410);
-    expect((await api('POST', `/customers/${id}/orders`, { body: order(), role: 'marketer' })).status).toBe(403);
+    expect((await api('POST', `/customers/${id}/orders`, { body: order(), role: 'marketer' })).status).toBe(
+      403,
+    );
     expect((await api('POST', `/customers/${id}/orders`, { body: order(), role: null })).status).toBe(401);
   });
 });
@@ -201,13 +211,21 @@ describe('orders in another currency', () => {
   it('converts at the configured rate, keeps the original amount and aggregates the converted value', async () => {
     // The stack runs with the default settings (USD, no rates): the use case runs here, against
     // the same DynamoDB Local, with a business that keeps its books in CNY.
-    process.env.RETAIN_SETTINGS = JSON.stringify({ commerce: { currency: 'CNY', exchangeRates: { USD: 7.1, JPY: 0.048 } } });
+    process.env.RETAIN_SETTINGS = JSON.stringify({
+      commerce: { currency: 'CNY', exchangeRates: { USD: 7.1, JPY: 0.048 } },
+    });
     resetConfig();
     resetSettings();
     const id = await newCustomer();
     const dollars = await recordOrder(id, order({ amount: 19.99, currency: 'USD' }));
     const yen = await recordOrder(id, order({ amount: 1234, currency: 'JPY' }));
-    expect(dollars.order).toMatchObject({ amount: 19.99, currency: 'USD', exchangeRate: 7.1, value: 141.93, valueCurrency: 'CNY' });
+    expect(dollars.order).toMatchObject({
+      amount: 19.99,
+      currency: 'USD',
+      exchangeRate: 7.1,
+      value: 141.93,
+      valueCurrency: 'CNY',
+    });
     expect(yen.order).toMatchObject({ amount: 1234, currency: 'JPY', value: 59.23 }); // 1234 × 0.048 = 59.232
     expect((await profile(id)).totalSpend).toBe(201.16);
   });
@@ -226,8 +244,17 @@ describe('refunds and cancellations', () => {
       role: 'ingest',
     });
     expect(partial.status).toBe(201);
-    expect(partial.body.refund).toMatchObject({ refundId: 'r-1', kind: 'refund', amount: 30.25, value: 30.25 });
-    expect(partial.body.order).toMatchObject({ status: 'partially_refunded', refundedAmount: 30.25, refundedValue: 30.25 });
+    expect(partial.body.refund).toMatchObject({
+      refundId: 'r-1',
+      kind: 'refund',
+      amount: 30.25,
+      value: 30.25,
+    });
+    expect(partial.body.order).toMatchObject({
+      status: 'partially_refunded',
+      refundedAmount: 30.25,
+      refundedValue: 30.25,
+    });
     let stored = await profile(id);
     expect(stored.totalSpend).toBe(119.75); // 150 − 30.25
     expect(stored.refundTotal).toBe(30.25);
@@ -241,7 +268,9 @@ describe('refunds and cancellations', () => {
     expect(retried.status).toBe(200);
     expect(retried.body).toEqual(partial.body);
 
-    const tooMuch = await api('POST', `/customers/${id}/orders/${placed.orderId}/refund`, { body: { amount: 70 } });
+    const tooMuch = await api('POST', `/customers/${id}/orders/${placed.orderId}/refund`, {
+      body: { amount: 70 },
+    });
     expect(tooMuch.status).toBe(400);
     expect(tooMuch.body.errors).toEqual([{ field: 'amount', message: expect.stringContaining('69.75') }]);
 
@@ -266,7 +295,9 @@ describe('refunds and cancellations', () => {
     await api('POST', `/customers/${id}/orders`, { body: placed });
     const racing = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        api('POST', `/customers/${id}/orders/${placed.orderId}/refund`, { body: { refundId: `r${i}`, amount: 3 } }),
+        api('POST', `/customers/${id}/orders/${placed.orderId}/refund`, {
+          body: { refundId: `r${i}`, amount: 3 },
+        }),
       ),
     );
     // Three refunds of 3 fit into 10; the others find too little left.
@@ -297,11 +328,18 @@ describe('refunds and cancellations', () => {
     const other = await newCustomer();
     const placed = order();
     await api('POST', `/customers/${id}/orders`, { body: placed });
-    expect((await api('POST', `/customers/${other}/orders/${placed.orderId}/refund`, { body: {} })).status).toBe(404);
+    expect(
+      (await api('POST', `/customers/${other}/orders/${placed.orderId}/refund`, { body: {} })).status,
+    ).toBe(404);
     expect((await api('POST', `/customers/${id}/orders/nope-1/refund`, { body: {} })).status).toBe(404);
-    const bad = await api('POST', `/customers/${id}/orders/${placed.orderId}/refund`, { body: { amount: -3, extra: 1 } });
+    const bad = await api('POST', `/customers/${id}/orders/${placed.orderId}/refund`, {
+      body: { amount: -3, extra: 1 },
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['amount', 'extra']);
+    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual([
+      'amount',
+      'extra',
+    ]);
   });
 });
 
@@ -340,7 +378,10 @@ describe('the batch endpoint', () => {
     expect(results[1].customerId).toBe(byExternal);
     expect(results[2].customerId).toBe(byEmail);
     expect(results[3].order).toEqual(results[0].order);
-    expect(results[4].error).toMatchObject({ status: 400, errors: [{ field: 'amount', message: expect.any(String) }] });
+    expect(results[4].error).toMatchObject({
+      status: 400,
+      errors: [{ field: 'amount', message: expect.any(String) }],
+    });
     expect(results[5].error.status).toBe(404);
     expect(results[6].error.errors[0].field).toBe('customerId');
     expect(results[7].error.status).toBe(400);
@@ -359,7 +400,9 @@ describe('the batch endpoint', () => {
       createMissing: true,
       orders: [order({ externalId, orderId: `${externalId}-${n}`, amount: 2 })],
     });
-    const racing = await Promise.all([1, 2, 3, 4].map((n) => api('POST', '/orders/batch', { body: batch(n) })));
+    const racing = await Promise.all(
+      [1, 2, 3, 4].map((n) => api('POST', '/orders/batch', { body: batch(n) })),
+    );
     const ids = new Set(racing.map((response) => response.body.results[0].customerId));
     expect(ids.size).toBe(1);
     expect(racing.filter((response) => response.body.customersCreated === 1)).toHaveLength(1);
@@ -371,7 +414,9 @@ describe('the batch endpoint', () => {
   });
 
   it('refuses more than 100 orders and a body that is not a batch', async () => {
-    const tooMany = await api('POST', '/orders/batch', { body: { orders: Array.from({ length: 101 }, () => order()) } });
+    const tooMany = await api('POST', '/orders/batch', {
+      body: { orders: Array.from({ length: 101 }, () => order()) },
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0].field).toBe('orders');
     const empty = await api('POST', '/orders/batch', { body: { orders: [] } });
@@ -399,7 +444,11 @@ describe('Idempotency-Key', () => {
     expect(reused.body.errors[0].field).toBe('Idempotency-Key');
 
     // Keys belong to the caller: another client's same key is another request.
-    const otherCaller = await api('POST', '/customers', { body, headers: { 'idempotency-key': key }, role: 'ingest' });
+    const otherCaller = await api('POST', '/customers', {
+      body,
+      headers: { 'idempotency-key': key },
+      role: 'ingest',
+    });
     expect(otherCaller.status).toBe(409); // the email is taken by the first customer: the request really ran
   });
 
@@ -408,7 +457,9 @@ describe('Idempotency-Key', () => {
     const id = await newCustomer();
     const body = order({ amount: 5 });
     const racing = await Promise.all(
-      Array.from({ length: 5 }, () => api('POST', `/customers/${id}/orders`, { body, headers: { 'idempotency-key': key } })),
+      Array.from({ length: 5 }, () =>
+        api('POST', `/customers/${id}/orders`, { body, headers: { 'idempotency-key': key } }),
+      ),
     );
     const statuses = racing.map((response) => response.status);
     expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(1);
@@ -424,9 +475,15 @@ describe('Idempotency-Key', () => {
       headers: { 'idempotency-key': key },
     });
     expect(refused.status).toBe(400);
-    const corrected = await api('POST', `/customers/${id}/orders`, { body: order(), headers: { 'idempotency-key': key } });
+    const corrected = await api('POST', `/customers/${id}/orders`, {
+      body: order(),
+      headers: { 'idempotency-key': key },
+    });
     expect(corrected.status).toBe(201);
-    const invalidKey = await api('POST', `/customers/${id}/orders`, { body: order(), headers: { 'idempotency-key': ' ' } });
+    const invalidKey = await api('POST', `/customers/${id}/orders`, {
+      body: order(),
+      headers: { 'idempotency-key': ' ' },
+    });
     expect(invalidKey.status).toBe(400);
     expect(invalidKey.body.errors[0].field).toBe('Idempotency-Key');
   });

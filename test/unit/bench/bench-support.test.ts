@@ -60,11 +60,16 @@ describe('replayer', () => {
   it('rebuilds the recorded commands with fresh values for every token', () => {
     const replay = replayer(
       [
-        { command: 'GetItemCommand', input: JSON.stringify({ TableName: 't', Key: { pk: { S: 'CUS#cus_A' } } }) },
+        {
+          command: 'GetItemCommand',
+          input: JSON.stringify({ TableName: 't', Key: { pk: { S: 'CUS#cus_A' } } }),
+        },
         {
           command: 'TransactWriteItemsCommand',
           input: JSON.stringify({
-            TransactItems: [{ Put: { TableName: 't', Item: { pk: { S: 'ORDERID#o.1' }, customer: { S: 'cus_A' } } } }],
+            TransactItems: [
+              { Put: { TableName: 't', Item: { pk: { S: 'ORDERID#o.1' }, customer: { S: 'cus_A' } } } },
+            ],
           }),
         },
       ],
@@ -80,13 +85,18 @@ describe('replayer', () => {
     expect(get?.input).toEqual({ TableName: 't', Key: { pk: { S: 'CUS#cus_B' } } });
     expect(write).toBeInstanceOf(TransactWriteItemsCommand);
     expect(write?.input).toEqual({
-      TransactItems: [{ Put: { TableName: 't', Item: { pk: { S: 'ORDERID#o.2' }, customer: { S: 'cus_B' } } } }],
+      TransactItems: [
+        { Put: { TableName: 't', Item: { pk: { S: 'ORDERID#o.2' }, customer: { S: 'cus_B' } } } },
+      ],
     });
   });
 
   it('treats a token as text, not as a pattern', () => {
     // "o.1" must not match "ox1"
-    const replay = replayer([{ command: 'GetItemCommand', input: '{"Key":{"pk":{"S":"ox1|o.1"}}}' }], ['o.1']);
+    const replay = replayer(
+      [{ command: 'GetItemCommand', input: '{"Key":{"pk":{"S":"ox1|o.1"}}}' }],
+      ['o.1'],
+    );
     expect(replay(new Map([['o.1', 'N']]))[0]?.input).toEqual({ Key: { pk: { S: 'ox1|N' } } });
   });
 });

@@ -28,7 +28,8 @@ function memoryStore() {
     },
     async complete(subject, key, token, response) {
       const record = records.get(`${subject}#${key}`);
-      if (record?.token === token) records.set(`${subject}#${key}`, { ...record, state: 'completed', response });
+      if (record?.token === token)
+        records.set(`${subject}#${key}`, { ...record, state: 'completed', response });
     },
     async release(subject, key, token) {
       if (records.get(`${subject}#${key}`)?.token === token) records.delete(`${subject}#${key}`);
@@ -45,7 +46,11 @@ const request = (overrides: Partial<Parameters<typeof claimIdempotencyKey>[0]> =
   now: 1_000_000,
   ...overrides,
 });
-const created: HttpResult = { statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"id":1}' };
+const created: HttpResult = {
+  statusCode: 201,
+  headers: { 'content-type': 'application/json' },
+  body: '{"id":1}',
+};
 
 async function statusOf(promise: Promise<unknown>) {
   try {
@@ -71,9 +76,13 @@ describe('Idempotency-Key', () => {
     const first = await claimIdempotencyKey(request(), store);
     expect(first.run).toBe(true);
     expect(await statusOf(claimIdempotencyKey(request({ now: 1_000_500 }), store))).toBe(409); // still running
-    if (first.run) await settleIdempotencyKey(store, { subject: 'client-1', key: 'k-1', token: first.token }, created);
+    if (first.run)
+      await settleIdempotencyKey(store, { subject: 'client-1', key: 'k-1', token: first.token }, created);
     const retry = await claimIdempotencyKey(request({ now: 1_001_000 }), store);
-    expect(retry).toEqual({ run: false, response: { ...created, headers: { ...created.headers, 'idempotent-replayed': 'true' } } });
+    expect(retry).toEqual({
+      run: false,
+      response: { ...created, headers: { ...created.headers, 'idempotent-replayed': 'true' } },
+    });
     expect(await statusOf(claimIdempotencyKey(request({ fingerprint: 'f-2' }), store))).toBe(422);
     // Another caller's identical key is another request.
     expect((await claimIdempotencyKey(request({ subject: 'client-2' }), store)).run).toBe(true);
@@ -82,7 +91,8 @@ describe('Idempotency-Key', () => {
   it('frees the key of a failed request, and lets a retry take over an attempt that died', async () => {
     const { store, records } = memoryStore();
     const first = await claimIdempotencyKey(request(), store);
-    if (first.run) await settleIdempotencyKey(store, { subject: 'client-1', key: 'k-1', token: first.token }, undefined);
+    if (first.run)
+      await settleIdempotencyKey(store, { subject: 'client-1', key: 'k-1', token: first.token }, undefined);
     expect(records.size).toBe(0);
     expect((await claimIdempotencyKey(request(), store)).run).toBe(true);
     // That attempt never finishes; after its lock runs out a retry runs instead.
@@ -93,7 +103,8 @@ describe('Idempotency-Key', () => {
     const { store, records } = memoryStore();
     const first = await claimIdempotencyKey(request(), store);
     const refused: HttpResult = { statusCode: 404, body: '{}' };
-    if (first.run) await settleIdempotencyKey(store, { subject: 'client-1', key: 'k-1', token: first.token }, refused);
+    if (first.run)
+      await settleIdempotencyKey(store, { subject: 'client-1', key: 'k-1', token: first.token }, refused);
     expect(records.size).toBe(0);
   });
 });

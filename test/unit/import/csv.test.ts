@@ -6,13 +6,37 @@ const fieldsOf = (text: string) => parseCsv(text).map((record) => record.fields)
 
 describe('parseCsv (RFC 4180)', () => {
   it.each([
-    ['a,b,c\n1,2,3\n', [['a', 'b', 'c'], ['1', '2', '3']]],
-    ['a,b\r\n1,2', [['a', 'b'], ['1', '2']]], // CRLF, no final line break
-    ['a,b\n,\n', [['a', 'b'], ['', '']]], // empty fields
+    [
+      'a,b,c\n1,2,3\n',
+      [
+        ['a', 'b', 'c'],
+        ['1', '2', '3'],
+      ],
+    ],
+    [
+      'a,b\r\n1,2',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ], // CRLF, no final line break
+    [
+      'a,b\n,\n',
+      [
+        ['a', 'b'],
+        ['', ''],
+      ],
+    ], // empty fields
     ['"a,1","b ""quoted"""\n', [['a,1', 'b "quoted"']]],
     ['"line 1\nline 2",x\n', [['line 1\nline 2', 'x']]],
     ['"crlf\r\ninside",x\r\n', [['crlf\r\ninside', 'x']]],
-    ['\uFEFFid,name\n1,Ana\n', [['id', 'name'], ['1', 'Ana']]], // byte order mark dropped
+    [
+      '\uFEFFid,name\n1,Ana\n',
+      [
+        ['id', 'name'],
+        ['1', 'Ana'],
+      ],
+    ], // byte order mark dropped
     ['a\n\n\nb\n', [['a'], ['b']]], // blank lines skipped
     ['""\n', [['']]], // a quoted empty field is a record
     ['a,"",c\n', [['a', '', 'c']]],
@@ -27,19 +51,25 @@ describe('parseCsv (RFC 4180)', () => {
   });
 
   it('refuses a quoted field that is never closed, naming its row', () => {
-    expect(() => parseCsv('a,b\n1,"open\n2,3\n')).toThrow(new CsvError(2, 'a quoted field is not closed before the end of the file'));
+    expect(() => parseCsv('a,b\n1,"open\n2,3\n')).toThrow(
+      new CsvError(2, 'a quoted field is not closed before the end of the file'),
+    );
   });
 
   it('reads back any table written by the RFC rules', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', 'Z', '1', ' ', ',', '"', '\n', '\r\n', 'é', '中') });
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 5 }).chain((width) =>
-          fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 10 }),
-        ),
+        fc
+          .integer({ min: 1, max: 5 })
+          .chain((width) =>
+            fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 10 }),
+          ),
         (table) => {
           // Quote every field, as RFC 4180 allows: then every record, even one empty field, survives.
-          const text = table.map((row) => row.map((value) => `"${value.replace(/"/g, '""')}"`).join(',')).join('\r\n');
+          const text = table
+            .map((row) => row.map((value) => `"${value.replace(/"/g, '""')}"`).join(','))
+            .join('\r\n');
           expect(fieldsOf(text)).toEqual(table);
         },
       ),

@@ -37,12 +37,25 @@ describe('orders rows', () => {
     });
     expect(minimal).toEqual({
       ok: true,
-      entry: { email: 'ana@example.com', orderId: 'A-2', orderedAt: '2024-01-05T10:00:00+08:00', amount: 0, currency: 'CNY' },
+      entry: {
+        email: 'ana@example.com',
+        orderId: 'A-2',
+        orderedAt: '2024-01-05T10:00:00+08:00',
+        amount: 0,
+        currency: 'CNY',
+      },
     });
   });
 
   it('reports missing values and malformed numbers by column', () => {
-    const outcome = orderRowToEntry({ customer_ref: ' ', order_id: 'x', ordered_at: '', amount: '1,5', currency: 'USD', quantity: '-1' });
+    const outcome = orderRowToEntry({
+      customer_ref: ' ',
+      order_id: 'x',
+      ordered_at: '',
+      amount: '1,5',
+      currency: 'USD',
+      quantity: '-1',
+    });
     expect(outcome).toEqual({
       ok: false,
       issues: [
@@ -121,14 +134,16 @@ describe('customers rows', () => {
   });
 
   it('maps API fields back to columns', () => {
-    expect(['name.family', 'name', 'address.country', 'birthDate', 'tags.2', 'consent.email.source', 'externalId'].map(customerColumnOf)).toEqual([
-      'family_name',
-      'given_name',
-      'country',
-      'birth_date',
-      'tags',
-      'email_consent',
-      'external_id',
-    ]);
+    expect(
+      [
+        'name.family',
+        'name',
+        'address.country',
+        'birthDate',
+        'tags.2',
+        'consent.email.source',
+        'externalId',
+      ].map(customerColumnOf),
+    ).toEqual(['family_name', 'given_name', 'country', 'birth_date', 'tags', 'email_consent', 'external_id']);
   });
 });

@@ -39,12 +39,17 @@ describe('mergeProfiles', () => {
   });
 
   it('keeps the survivor’s consent when it is the later decision', () => {
-    const later = { ...survivor, consent: { email: { granted: true, source: 'web', at: '2024-03-01T00:00:00Z' } } };
+    const later = {
+      ...survivor,
+      consent: { email: { granted: true, source: 'web', at: '2024-03-01T00:00:00Z' } },
+    };
     expect(mergeProfiles(later, duplicate).consent?.email?.source).toBe('web');
   });
 
   it('takes over the uniqueness claims the survivor lacks, and only those', () => {
     expect(claimsTakenOver(survivor, duplicate)).toEqual(['email']);
-    expect(claimsTakenOver({ email: 'a@b.co' }, { email: 'c@d.co', phone: '+8613800138000' })).toEqual(['phone']);
+    expect(claimsTakenOver({ email: 'a@b.co' }, { email: 'c@d.co', phone: '+8613800138000' })).toEqual([
+      'phone',
+    ]);
   });
 });

@@ -40,11 +40,22 @@ describe('startOfLocalDay', () => {
     expect(isCalendarDate('2024-13-01')).toBe(false);
   });
 
-  const zones = ['UTC', 'Asia/Shanghai', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'America/Santiago'];
+  const zones = [
+    'UTC',
+    'Asia/Shanghai',
+    'America/New_York',
+    'Europe/London',
+    'Australia/Lord_Howe',
+    'America/Santiago',
+  ];
   it('is the first instant of that day in that zone, for any day and zone', () => {
     fc.assert(
       fc.property(
-        fc.date({ min: new Date('1970-01-02T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+        fc.date({
+          min: new Date('1970-01-02T00:00:00Z'),
+          max: new Date('2100-01-01T00:00:00Z'),
+          noInvalidDate: true,
+        }),
         fc.constantFrom(...zones),
         (date, zone) => {
           const day = date.toISOString().slice(0, 10);
