@@ -1,14 +1,23 @@
 // Renders the route-by-role matrix from the declaration (shared/app.ts), the one place roles are
-// set and enforced: `npm run docs:roles` writes docs/access-matrix.md, and a test fails when the
-// committed file is out of date.
-import { writeFileSync } from 'node:fs';
+// set and enforced: `npm run docs:roles` writes it into the README between the access-matrix
+// markers, and a test fails when the committed README is out of date.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allRoutes } from '../shared/app.js';
 import { ROLES } from '../shared/auth/roles.js';
 import { auditActionOf, CONTACT_ROLES } from '../shared/domain/privacy.js';
 
-export const ACCESS_MATRIX_FILE = 'docs/access-matrix.md';
+export const ACCESS_MATRIX_FILE = 'README.md';
+const START = '<!-- access-matrix:start -->';
+const END = '<!-- access-matrix:end -->';
+
+/** The matrix section as committed in the README (empty when the markers are missing). */
+export function committedAccessMatrix(readme: string = readFileSync(ACCESS_MATRIX_FILE, 'utf8')): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  return start >= 0 && end > start ? readme.slice(start + START.length, end) : '';
+}
 
 export function renderAccessMatrix(): string {
   const header = `| route | ${ROLES.join(' | ')} | audited as | what it does |`;
@@ -21,7 +30,6 @@ export function renderAccessMatrix(): string {
     return `| \`${route.method} ${route.path}\` | ${cells.join(' | ')} | ${audit} | ${route.summary} |`;
   });
   return [
-    '# Who may call what',
     '',
     '<!-- Generated from shared/app.ts by `npm run docs:roles`; do not edit by hand. -->',
     '',
@@ -38,6 +46,9 @@ export function renderAccessMatrix(): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  writeFileSync(ACCESS_MATRIX_FILE, renderAccessMatrix());
+  const readme = readFileSync(ACCESS_MATRIX_FILE, 'utf8');
+  const current = committedAccessMatrix(readme);
+  if (!current && !readme.includes(START)) throw new Error(`${ACCESS_MATRIX_FILE} has no ${START} … ${END} section`);
+  writeFileSync(ACCESS_MATRIX_FILE, readme.replace(`${START}${current}${END}`, `${START}${renderAccessMatrix()}${END}`));
   console.log(`wrote ${ACCESS_MATRIX_FILE} (${allRoutes().length} routes)`);
 }

@@ -33,8 +33,14 @@ export interface GrantTargets {
 }
 
 /** Variables every function gets, whatever its grants. */
-export function baseEnvironment(settings: { readonly businessTimeZone: string }): Record<string, string> {
-  return { [ENV.businessTimeZone]: settings.businessTimeZone };
+export function baseEnvironment(settings: {
+  readonly businessTimeZone: string;
+  readonly businessSettings?: string;
+}): Record<string, string> {
+  return {
+    [ENV.businessTimeZone]: settings.businessTimeZone,
+    ...(settings.businessSettings ? { [ENV.settings]: settings.businessSettings } : {}),
+  };
 }
 
 /** The policy that `grant*` calls on the function extend. */

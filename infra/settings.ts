@@ -16,6 +16,8 @@ export interface RetainSettings {
   readonly alarmEmail?: string;
   /** Prefix of the Cognito hosted domain (token endpoint). Globally unique per region. */
   readonly authDomainPrefix: string;
+  /** The business's settings overrides (JSON object text), given to every function as RETAIN_SETTINGS. */
+  readonly businessSettings?: string;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{0,14}$/;
@@ -40,7 +42,16 @@ function stringContext(app: App, key: string): string | undefined {
 export function settingsFromContext(app: App): RetainSettings {
   const stage = stringContext(app, 'stage') ?? 'dev';
   const alarmEmail = stringContext(app, 'alarmEmail');
+  // `-c settings='{"messaging":{"sendHour":10}}'` (a string) or an object in cdk.json's context.
+  const rawSettings: unknown = app.node.tryGetContext('settings');
+  const businessSettings =
+    rawSettings === undefined || rawSettings === null || rawSettings === ''
+      ? undefined
+      : typeof rawSettings === 'string'
+        ? rawSettings
+        : JSON.stringify(rawSettings);
   return validateSettings({
+    ...(businessSettings ? { businessSettings } : {}),
     stage,
     businessTimeZone: stringContext(app, 'businessTimeZone') ?? 'UTC',
     emailFrom: stringContext(app, 'emailFrom') ?? 'no-reply@example.com',
@@ -58,6 +69,17 @@ export function validateSettings(settings: RetainSettings): RetainSettings {
     throw new Error(`businessTimeZone "${settings.businessTimeZone}" is not an IANA time zone`);
   }
   emailAddress(settings.emailFrom);
+  if (settings.businessSettings !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(settings.businessSettings);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error('settings must be a JSON object, e.g. {"messaging":{"sendHour":10}}');
+    }
+  }
   return settings;
 }
 
