@@ -19,8 +19,8 @@ import { ENV } from '../shared/config.js';
 import { parseCsvTable } from '../shared/import/csv.js';
 import { importOrders } from '../shared/import/http-importer.js';
 import { keys } from '../shared/store/keys.js';
-import { type RecordedCall, recordCalls } from './support/dynamo-replay.js';
 import { nightlyCostPerMillion, PRICES } from './support/cost-model.js';
+import { type RecordedCall, recordCalls } from './support/dynamo-replay.js';
 import { timeInvocations } from './support/invocations.js';
 import { itemSize } from './support/item-size.js';
 import { quantile, timed } from './support/stats.js';
@@ -195,12 +195,14 @@ const benchmark: Benchmark = {
       ),
     );
     const report = imported.value;
-    if (report.created !== orders) {
-      const sample = report.errors
-        .slice(0, 3)
-        .map((error) => `row ${error.row} ${error.field}: ${error.reason}`);
-      throw new Error(
-        `the import recorded ${report.created} of ${orders} orders (${report.failed} refused): ${sample.join('; ')}`,
+    if (report.created + report.alreadyPresent !== orders) {
+      const reasons = [...new Set(report.errors.map((error) => `${error.field}: ${error.reason}`))].slice(
+        0,
+        3,
+      );
+      context.note(
+        `**${report.failed.toLocaleString('en')} of ${orders.toLocaleString('en')} rows were refused** (the import ` +
+          `time includes the importer's retries of them): ${reasons.join('; ')}`,
       );
     }
 
@@ -287,7 +289,9 @@ const benchmark: Benchmark = {
           value: floor.ms / 1000,
           unit: 's',
         },
-        notes: `${Math.round(orders / (imported.ms / 1000))} orders/s; floor ${Math.round(items.length / (floor.ms / 1000))} items/s`,
+        goal: 'every row imported',
+        met: report.created + report.alreadyPresent === orders,
+        notes: `${Math.round(orders / (imported.ms / 1000))} rows/s; floor ${Math.round(items.length / (floor.ms / 1000))} items/s; ${report.created.toLocaleString('en')} imported, ${report.failed.toLocaleString('en')} refused`,
       },
       {
         name: 'profile item size after the import (median)',

@@ -84,7 +84,8 @@ function writeReport(done: boolean): void {
   const json = JSON.stringify({ machine: machineLine, quick, done, sections }, null, 2);
   writeFileSync(markdownFile, markdown);
   writeFileSync(join(reportDir, `${name}.json`), json);
-  if (done && !quick) {
+  // latest.* is the last complete run of every benchmark.
+  if (done && !quick && only.length === 0) {
     writeFileSync(join(reportDir, 'latest.md'), markdown);
     writeFileSync(join(reportDir, 'latest.json'), json);
   }

@@ -21,7 +21,7 @@ export const handler = httpHandler(ordersContract, {
         orderId,
         customerId,
         customerCreated,
-        order: result?.order,
+        value: result?.order.value,
         error: problem,
       };
     });

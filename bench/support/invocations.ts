@@ -1,8 +1,9 @@
 // How long each function invocation of the local runtime took during some work: what Lambda
 // would bill (duration × memory) if every invocation took as long on AWS. Invocations that run at
 // the same time here share two cores, so this errs high.
-import { DEFAULT_MEMORY_MB } from '../../infra/retain-function.js';
+
 import type { LocalStack } from '../../infra/local/local-stack.js';
+import { DEFAULT_MEMORY_MB } from '../../infra/retain-function.js';
 import { type FunctionSpec, functions } from '../../shared/app.js';
 
 export interface Invocations {

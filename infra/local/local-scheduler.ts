@@ -1,5 +1,5 @@
 // Fires the declared schedules (shared/app.ts) at the top of each matching minute, in their time
-// zone, with the same input EventBridge Scheduler sends on AWS: `{ "job": "<name>" }`.
+// zone, with the same input EventBridge Scheduler sends on AWS: `{ "job": "<name>", "scheduledTime": "<iso>" }`.
 import { allJobs } from '../../shared/app.js';
 import { log } from '../../shared/log.js';
 import { parseCron } from './cron.js';
@@ -17,9 +17,14 @@ export function startScheduler(runtime: LambdaRuntime, businessTimeZone: string)
     for (const job of jobs) {
       if (!job.cron.matches(now, job.zone)) continue;
       log.info('local scheduler: firing', { job: job.job });
-      runtime.invoke(job.functionName, { job: job.job }).catch((error: unknown) => {
-        log.error('local scheduler: job failed', { job: job.job, error });
-      });
+      runtime
+        .invoke(job.functionName, {
+          job: job.job,
+          scheduledTime: new Date(now.getTime() - (now.getTime() % 60_000)).toISOString(),
+        })
+        .catch((error: unknown) => {
+          log.error('local scheduler: job failed', { job: job.job, error });
+        });
     }
     schedule();
   };

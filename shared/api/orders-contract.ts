@@ -67,7 +67,8 @@ export const orderBatchResultSchema = z.object({
       orderId: z.optional(z.string()),
       customerId: z.optional(z.string()),
       customerCreated: z.optional(z.boolean()),
-      order: z.optional(orderViewSchema),
+      /** The order's value in the business currency, as recorded (the first time). */
+      value: z.optional(z.number()),
       /** Why this order was refused: the HTTP status it would have had alone, and the fields. */
       error: z.optional(
         z.object({

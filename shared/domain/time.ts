@@ -59,9 +59,28 @@ function toEpoch(iso: string): number {
  * `localDay('2024-03-01T16:30:00Z', 'Asia/Shanghai')` is `2024-03-02`.
  */
 export function localDay(iso: string | Date, timeZone: string): string {
-  const clock = wallClock(typeof iso === 'string' ? toEpoch(iso) : iso.getTime(), timeZone);
-  return `${pad(clock.year, 4)}-${pad(clock.month)}-${pad(clock.day)}`;
+  const epoch = typeof iso === 'string' ? toEpoch(iso) : iso.getTime();
+  // Asking Intl is slow and imports ask about the same hours again and again: the zone's offset
+  // is remembered per quarter hour of UTC, unless it changes within that quarter hour.
+  const quarter = Math.floor(epoch / QUARTER_HOUR);
+  const key = `${timeZone} ${quarter}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const start = offsetAt(quarter * QUARTER_HOUR, timeZone);
+    const end = offsetAt((quarter + 1) * QUARTER_HOUR - 1000, timeZone);
+    offset = start === end ? start : null;
+    if (offsets.size > 50_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  if (offset === null) {
+    const clock = wallClock(epoch, timeZone);
+    return `${pad(clock.year, 4)}-${pad(clock.month)}-${pad(clock.day)}`;
+  }
+  return new Date(epoch + offset).toISOString().slice(0, 10);
 }
+
+const QUARTER_HOUR = 15 * 60_000;
+const offsets = new Map<string, number | null>();
 
 /** Offset of the time zone from UTC at an instant, in milliseconds (Shanghai: +8 h). */
 function offsetAt(epochMs: number, timeZone: string): number {

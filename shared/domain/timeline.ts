@@ -39,7 +39,6 @@ export const kindFilterSchema = z.pipe(
  * schema names; the owner of a kind without one (refund, message) should add its schema there.
  */
 const INTERNAL = new Set([
-  'type',
   'pk',
   'sk',
   'kind',

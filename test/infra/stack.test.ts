@@ -239,7 +239,7 @@ function describeDeployment(title: string, build: () => Deployment): void {
             schedule.description.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
           ),
           Target: Match.objectLike({
-            Input: JSON.stringify({ job: schedule.job }),
+            Input: JSON.stringify({ job: schedule.job, scheduledTime: '<aws.scheduler.scheduled-time>' }),
             RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
             DeadLetterConfig: { Arn: Match.anyValue() },
           }),
@@ -355,7 +355,7 @@ function describeDeployment(title: string, build: () => Deployment): void {
         EventDestination: {
           Enabled: true,
           EventBridgeDestination: { EventBusArn: Match.anyValue() },
-          MatchingEventTypes: ['bounce', 'complaint'],
+          MatchingEventTypes: ['send', 'bounce', 'complaint'],
         },
       });
       application.resourceCountIs('AWS::SES::Template', templates.length);

@@ -377,7 +377,8 @@ describe('the batch endpoint', () => {
     expect(response.body).toMatchObject({ created: 3, duplicates: 1, errors: 4, customersCreated: 0 });
     expect(results[1].customerId).toBe(byExternal);
     expect(results[2].customerId).toBe(byEmail);
-    expect(results[3].order).toEqual(results[0].order);
+    expect(results[3]).toMatchObject({ orderId: repeated.orderId, customerId: id, value: 7 });
+    expect(results[0]).toMatchObject({ orderId: repeated.orderId, customerId: id, value: 7 });
     expect(results[4].error).toMatchObject({
       status: 400,
       errors: [{ field: 'amount', message: expect.any(String) }],

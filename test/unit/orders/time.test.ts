@@ -17,6 +17,33 @@ describe('localDay', () => {
     expect(localDay(iso, zone)).toBe(day);
   });
 
+  it('agrees with Intl for any instant and zone, odd historical offsets and transitions included', () => {
+    const zones = [
+      'Asia/Shanghai',
+      'America/New_York',
+      'Europe/Amsterdam',
+      'Africa/Monrovia',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1900-01-01T00:00:00Z'), max: Date.parse('2040-01-01T00:00:00Z') }),
+        fc.constantFrom(...zones),
+        (epoch, zone) => {
+          const reference = new Intl.DateTimeFormat('en-CA', {
+            timeZone: zone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+          });
+          expect(localDay(new Date(epoch), zone)).toBe(reference.format(new Date(epoch)));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('refuses what is not a time', () => {
     expect(() => localDay('yesterday', 'UTC')).toThrow(RangeError);
   });
