@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { bgNbdTotalLogLikelihood, fitBgNbd } from '../shared/domain/analytics/bgnbd.js';
 import { parseCdnowLog } from '../shared/domain/analytics/cdnow.js';
 import { addDays, type CustomerFacts, customerFacts } from '../shared/domain/analytics/customer-facts.js';
@@ -149,9 +148,10 @@ async function scoringFigure(log: (message: string) => void): Promise<Figure> {
 
 async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promise<Figure[]> {
   const stack = await context.stack();
-  const { documentClient, tableName } = await import('../shared/clients/dynamodb.js');
   const { batchWrite, putRequest } = await import('../shared/store/dynamo-helpers.js');
   const { toItem } = await import('../shared/store/customer-repository.js');
+  const { scanProfiles } = await import('../shared/store/analytics-repository.js');
+  const { keys } = await import('../shared/store/keys.js');
   const { analyticsSettings } = await import('../shared/use-cases/analytics-settings.js');
   const count = 100_000;
   const shards = analyticsSettings().shards;
@@ -182,32 +182,25 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
     `pipeline: ${run.events.length} events, ${summary.customers} customers, ${summary.written} written`,
   );
 
-  // The floor: the same items read by a bare parallel Scan (as many segments as shards), and the
-  // changed items written back by bare BatchWriteItem, as many writers as shards.
+  // The floor: the same items read by a bare parallel Scan (as many segments as shards, the same
+  // index, filter and attributes as the pipeline's Scan), and the changed items written back by
+  // bare BatchWriteItem, as many writers as shards.
   start = process.hrtime.bigint();
   const scanned: Record<string, unknown>[][] = await Promise.all(
     Array.from({ length: shards }, async (_, segment) => {
       const found: Record<string, unknown>[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient.send(
-          new ScanCommand({
-            TableName: tableName(),
-            IndexName: 'byList',
-            Segment: segment,
-            TotalSegments: shards,
-            ExclusiveStartKey,
-          }),
-        );
-        found.push(...((page.Items ?? []) as Record<string, unknown>[]));
-        ExclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-      } while (ExclusiveStartKey);
+      for await (const page of scanProfiles(segment, shards))
+        found.push(...(page as unknown as Record<string, unknown>[]));
       return found;
     }),
   );
   const scanMs = ms(start);
+  // Written back under their keys, as large as the profiles the pipeline changed.
   const changed = scanned.map((segment) =>
-    segment.filter((item) => item.scores !== undefined).slice(0, summary.written ?? count),
+    segment
+      .filter((item) => item.scores !== undefined)
+      .slice(0, summary.written ?? count)
+      .map((item) => ({ ...keys.customer(String(item.id)), ...item })),
   );
   start = process.hrtime.bigint();
   await Promise.all(changed.map((segment) => batchWrite(segment.map(putRequest))));

@@ -13,7 +13,11 @@ import {
 export const handler = httpHandler(customersContract, {
   'POST /customers': async ({ body }) => {
     const customer = await createCustomer(body);
-    return { status: 201, body: customer, headers: { etag: etagOf(customer), location: `/customers/${customer.id}` } };
+    return {
+      status: 201,
+      body: customer,
+      headers: { etag: etagOf(customer), location: `/customers/${customer.id}` },
+    };
   },
   'GET /customers': async ({ query }) => {
     const { limit, cursor, ...filter } = query;

@@ -48,7 +48,11 @@ export function renderAccessMatrix(): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const readme = readFileSync(ACCESS_MATRIX_FILE, 'utf8');
   const current = committedAccessMatrix(readme);
-  if (!current && !readme.includes(START)) throw new Error(`${ACCESS_MATRIX_FILE} has no ${START} … ${END} section`);
-  writeFileSync(ACCESS_MATRIX_FILE, readme.replace(`${START}${current}${END}`, `${START}${renderAccessMatrix()}${END}`));
+  if (!current && !readme.includes(START))
+    throw new Error(`${ACCESS_MATRIX_FILE} has no ${START} … ${END} section`);
+  writeFileSync(
+    ACCESS_MATRIX_FILE,
+    readme.replace(`${START}${current}${END}`, `${START}${renderAccessMatrix()}${END}`),
+  );
   console.log(`wrote ${ACCESS_MATRIX_FILE} (${allRoutes().length} routes)`);
 }

@@ -118,17 +118,28 @@ export const functions = {
         roles: ['admin', 'ingest'],
         summary: 'Update a customer (If-Match required)',
       },
-      { method: 'DELETE', path: '/customers/{id}', roles: ['admin'], summary: 'Erase a customer and all their data' },
+      {
+        method: 'DELETE',
+        path: '/customers/{id}',
+        roles: ['admin'],
+        summary: 'Erase a customer and all their data',
+      },
     ],
   },
   orders: {
     entry: 'functions/orders.ts',
-    description: 'Orders, refunds and cancellations (aggregates in the same write), batches, merging duplicates',
+    description:
+      'Orders, refunds and cancellations (aggregates in the same write), batches, merging duplicates',
     grants: ['table:read', 'table:write', 'bus:put'],
     memoryMb: 1024,
     timeoutSeconds: 29,
     routes: [
-      { method: 'POST', path: '/customers/{id}/orders', roles: ['admin', 'ingest'], summary: 'Record an order' },
+      {
+        method: 'POST',
+        path: '/customers/{id}/orders',
+        roles: ['admin', 'ingest'],
+        summary: 'Record an order',
+      },
       {
         method: 'POST',
         path: '/orders/batch',
@@ -240,9 +251,24 @@ export const functions = {
     description: 'Saved segments: rules over profile and computed fields, with a preview',
     grants: ['table:read', 'table:write'],
     routes: [
-      { method: 'POST', path: '/segments/definitions', roles: ['admin', 'marketer'], summary: 'Save a segment rule' },
-      { method: 'GET', path: '/segments/definitions', roles: ['admin', 'marketer'], summary: 'List saved segments' },
-      { method: 'GET', path: '/segments/definitions/{id}', roles: ['admin', 'marketer'], summary: 'Read a saved segment' },
+      {
+        method: 'POST',
+        path: '/segments/definitions',
+        roles: ['admin', 'marketer'],
+        summary: 'Save a segment rule',
+      },
+      {
+        method: 'GET',
+        path: '/segments/definitions',
+        roles: ['admin', 'marketer'],
+        summary: 'List saved segments',
+      },
+      {
+        method: 'GET',
+        path: '/segments/definitions/{id}',
+        roles: ['admin', 'marketer'],
+        summary: 'Read a saved segment',
+      },
       {
         method: 'PUT',
         path: '/segments/definitions/{id}',
@@ -271,12 +297,37 @@ export const functions = {
     grants: ['table:read', 'table:write', 'bucket:read'],
     routes: [
       { method: 'POST', path: '/campaigns', roles: ['admin', 'marketer'], summary: 'Create a campaign' },
-      { method: 'GET', path: '/campaigns', roles: ['admin', 'marketer'], summary: 'List campaigns with their latest list' },
+      {
+        method: 'GET',
+        path: '/campaigns',
+        roles: ['admin', 'marketer'],
+        summary: 'List campaigns with their latest list',
+      },
       { method: 'GET', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Read a campaign' },
-      { method: 'PUT', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Replace a campaign (If-Match optional)' },
-      { method: 'DELETE', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Delete a campaign and its run history' },
-      { method: 'GET', path: '/campaigns/{id}/runs', roles: ['admin', 'marketer'], summary: "A campaign's lists, newest first" },
-      { method: 'GET', path: '/campaigns/{id}/runs/{runId}', roles: ['admin', 'marketer'], summary: 'One list run with its summary' },
+      {
+        method: 'PUT',
+        path: '/campaigns/{id}',
+        roles: ['admin', 'marketer'],
+        summary: 'Replace a campaign (If-Match optional)',
+      },
+      {
+        method: 'DELETE',
+        path: '/campaigns/{id}',
+        roles: ['admin', 'marketer'],
+        summary: 'Delete a campaign and its run history',
+      },
+      {
+        method: 'GET',
+        path: '/campaigns/{id}/runs',
+        roles: ['admin', 'marketer'],
+        summary: "A campaign's lists, newest first",
+      },
+      {
+        method: 'GET',
+        path: '/campaigns/{id}/runs/{runId}',
+        roles: ['admin', 'marketer'],
+        summary: 'One list run with its summary',
+      },
       {
         method: 'GET',
         path: '/campaigns/{id}/runs/{runId}/download',
@@ -299,7 +350,8 @@ export const functions = {
         job: 'campaign-lists',
         cron: 'cron(0 7 * * ? *)',
         timeZone: 'business',
-        description: "Campaign lists of the day (safety net; normally generated when the nightly analytics complete)",
+        description:
+          'Campaign lists of the day (safety net; normally generated when the nightly analytics complete)',
       },
     ],
     memoryMb: 1024,
@@ -307,7 +359,8 @@ export const functions = {
   },
   'analytics-coordinator': {
     entry: 'functions/analytics-coordinator.ts',
-    description: 'Nightly analytics: starts a run, fans in shard reports, fits the models once, completes the run',
+    description:
+      'Nightly analytics: starts a run, fans in shard reports, fits the models once, completes the run',
     grants: ['table:read', 'table:write', 'bus:put'],
     // 02:00 every day in the business's time zone (EventBridge Scheduler evaluates it there).
     schedules: [
@@ -335,9 +388,24 @@ export const functions = {
     description: 'Segment profiles, the fitted churn and value models, KPIs and acquisition costs',
     grants: ['table:read', 'table:write'],
     routes: [
-      { method: 'GET', path: '/analytics/model', roles: ['admin', 'marketer'], summary: 'The fitted BG/NBD and Gamma-Gamma models of a run' },
-      { method: 'GET', path: '/segments', roles: ['admin', 'marketer'], summary: 'RFM segment profiles with their trend' },
-      { method: 'GET', path: '/segments/{name}', roles: ['admin', 'marketer'], summary: 'One RFM segment profile with its trend' },
+      {
+        method: 'GET',
+        path: '/analytics/model',
+        roles: ['admin', 'marketer'],
+        summary: 'The fitted BG/NBD and Gamma-Gamma models of a run',
+      },
+      {
+        method: 'GET',
+        path: '/segments',
+        roles: ['admin', 'marketer'],
+        summary: 'RFM segment profiles with their trend',
+      },
+      {
+        method: 'GET',
+        path: '/segments/{name}',
+        roles: ['admin', 'marketer'],
+        summary: 'One RFM segment profile with its trend',
+      },
       {
         method: 'GET',
         path: '/analytics/kpis',
@@ -383,7 +451,8 @@ export const functions = {
         job: 'winback',
         cron: 'cron(30 * * * ? *)',
         timeZone: 'UTC',
-        description: 'Win-backs held back by quiet hours, and order attribution: every hour at minute 30 (UTC)',
+        description:
+          'Win-backs held back by quiet hours, and order attribution: every hour at minute 30 (UTC)',
       },
     ],
     timeoutSeconds: 300,

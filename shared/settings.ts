@@ -26,7 +26,11 @@ const cache = new Map<string, unknown>();
  * A feature's settings: its defaults, with the business's overrides for that section merged over
  * them (one level deep) and validated by its schema.
  */
-export function settingsSection<S extends z.core.$ZodType>(section: string, schema: S, defaults: z.infer<S>): z.infer<S> {
+export function settingsSection<S extends z.core.$ZodType>(
+  section: string,
+  schema: S,
+  defaults: z.infer<S>,
+): z.infer<S> {
   if (cache.has(section)) return cache.get(section) as z.infer<S>;
   const override = allOverrides()[section];
   const merged =
@@ -35,7 +39,9 @@ export function settingsSection<S extends z.core.$ZodType>(section: string, sche
       : (override ?? defaults);
   const parsed = z.safeParse(schema, merged);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${[section, ...issue.path].join('.')}: ${issue.message}`);
+    const fields = parsed.error.issues.map(
+      (issue) => `${[section, ...issue.path].join('.')}: ${issue.message}`,
+    );
     throw new ConfigError(`RETAIN_SETTINGS is invalid: ${fields.join('; ')}`);
   }
   cache.set(section, parsed.data);

@@ -14,7 +14,8 @@ function parseField(text: string, min: number, max: number, names: string[] = []
   const toNumber = (token: string) => {
     const index = names.indexOf(token.toUpperCase());
     const value = index >= 0 ? index + nameBase : Number(token);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`cron value "${token}" out of ${min}-${max}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`cron value "${token}" out of ${min}-${max}`);
     return value;
   };
   for (const part of text.split(',')) {
@@ -22,7 +23,11 @@ function parseField(text: string, min: number, max: number, names: string[] = []
     const step = stepText ? Number(stepText) : 1;
     if (!Number.isInteger(step) || step < 1) throw new Error(`cron step "${stepText}" is invalid`);
     const [from, to] =
-      range === '*' ? [min, max] : range.includes('-') ? range.split('-').map(toNumber) : [toNumber(range), stepText ? max : toNumber(range)];
+      range === '*'
+        ? [min, max]
+        : range.includes('-')
+          ? range.split('-').map(toNumber)
+          : [toNumber(range), stepText ? max : toNumber(range)];
     for (let value = from as number; value <= (to as number); value += step) values.add(value);
   }
   return values;
@@ -35,7 +40,8 @@ export interface Cron {
 export function parseCron(expression: string): Cron {
   const inner = /^cron\((.+)\)$/.exec(expression.trim())?.[1];
   const parts = inner?.trim().split(/\s+/);
-  if (!parts || parts.length !== 6) throw new Error(`"${expression}" is not cron(min hour dom month dow year)`);
+  if (!parts || parts.length !== 6)
+    throw new Error(`"${expression}" is not cron(min hour dom month dow year)`);
   const [minute, hour, dayOfMonth, month, dayOfWeek, year] = [
     parseField(parts[0] as string, 0, 59),
     parseField(parts[1] as string, 0, 23),

@@ -148,7 +148,13 @@ export async function startSes(
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       const upstream = httpRequest(
-        { host: '127.0.0.1', port: innerPort, path: request.url, method: request.method, headers: request.headers },
+        {
+          host: '127.0.0.1',
+          port: innerPort,
+          path: request.url,
+          method: request.method,
+          headers: request.headers,
+        },
         (answer) => {
           const parts: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => parts.push(chunk));
@@ -156,7 +162,11 @@ export async function startSes(
             const payload = Buffer.concat(parts);
             response.writeHead(answer.statusCode ?? 502, answer.headers);
             response.end(payload);
-            if (request.method === 'POST' && request.url === '/v2/email/outbound-emails' && answer.statusCode === 200) {
+            if (
+              request.method === 'POST' &&
+              request.url === '/v2/email/outbound-emails' &&
+              answer.statusCode === 200
+            ) {
               announce(body, payload);
             }
           });

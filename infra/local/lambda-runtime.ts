@@ -18,7 +18,9 @@ export async function loadFunctions(): Promise<LambdaRuntime> {
   const specs = functions as Record<string, FunctionSpec>;
   const handlers = new Map<string, Handler>();
   for (const [name, spec] of Object.entries(specs)) {
-    const module = (await import(pathToFileURL(resolve(projectRoot, spec.entry)).href)) as { handler?: Handler };
+    const module = (await import(pathToFileURL(resolve(projectRoot, spec.entry)).href)) as {
+      handler?: Handler;
+    };
     if (typeof module.handler !== 'function') throw new Error(`${spec.entry} does not export a handler`);
     handlers.set(name, module.handler);
   }

@@ -21,7 +21,10 @@ export async function localAuth(file?: string): Promise<LocalAuth> {
   let privateJwk: JWK;
   let publicJwk: JWK;
   if (file && existsSync(file)) {
-    ({ privateJwk, publicJwk } = JSON.parse(readFileSync(file, 'utf8')) as { privateJwk: JWK; publicJwk: JWK });
+    ({ privateJwk, publicJwk } = JSON.parse(readFileSync(file, 'utf8')) as {
+      privateJwk: JWK;
+      publicJwk: JWK;
+    });
   } else {
     const pair = await generateKeyPair('RS256', { extractable: true });
     privateJwk = await exportJWK(pair.privateKey);
@@ -40,7 +43,12 @@ export async function localAuth(file?: string): Promise<LocalAuth> {
       const machine = role === 'ingest';
       const claims = machine
         ? { client_id: LOCAL_CLIENTS.ingest, scope: `${SCOPE_PREFIX}ingest`, token_use: 'access' }
-        : { client_id: LOCAL_CLIENTS.people, 'cognito:groups': [role], token_use: 'access', username: options.subject ?? `local-${role}` };
+        : {
+            client_id: LOCAL_CLIENTS.people,
+            'cognito:groups': [role],
+            token_use: 'access',
+            username: options.subject ?? `local-${role}`,
+          };
       return new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'local' })
         .setIssuer(LOCAL_ISSUER)

@@ -56,8 +56,8 @@ export function startLocalBus(options: {
   deadLetterFile?: string;
   retryAttempts?: number;
 }): Promise<LocalBus> {
-  const targets: Target[] = Object.entries(functions as Record<string, FunctionSpec>).flatMap(([functionName, fn]) =>
-    (fn.events ?? []).map((rule) => ({ functionName, rule })),
+  const targets: Target[] = Object.entries(functions as Record<string, FunctionSpec>).flatMap(
+    ([functionName, fn]) => (fn.events ?? []).map((rule) => ({ functionName, rule })),
   );
   const retryAttempts = options.retryAttempts ?? 4;
   const events: BusEvent[] = [];
@@ -84,7 +84,10 @@ export function startLocalBus(options: {
           const message = error instanceof Error ? error.message : String(error);
           deadLetters.push({ functionName: target.functionName, event, error: message });
           if (options.deadLetterFile) {
-            appendFileSync(options.deadLetterFile, `${JSON.stringify({ functionName: target.functionName, event, error: message })}\n`);
+            appendFileSync(
+              options.deadLetterFile,
+              `${JSON.stringify({ functionName: target.functionName, event, error: message })}\n`,
+            );
           }
           log.error('local bus: delivery failed, sent to the dead-letter file', {
             functionName: target.functionName,
@@ -133,9 +136,14 @@ export function startLocalBus(options: {
         response.end(JSON.stringify(body));
       };
       if (target !== 'AWSEvents.PutEvents') {
-        return reply(400, { __type: 'UnknownOperationException', message: `local bus supports PutEvents only, not ${target}` });
+        return reply(400, {
+          __type: 'UnknownOperationException',
+          message: `local bus supports PutEvents only, not ${target}`,
+        });
       }
-      let input: { Entries?: Array<{ Source?: string; DetailType?: string; Detail?: string; EventBusName?: string }> };
+      let input: {
+        Entries?: Array<{ Source?: string; DetailType?: string; Detail?: string; EventBusName?: string }>;
+      };
       try {
         input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
@@ -153,9 +161,18 @@ export function startLocalBus(options: {
         } catch {
           detail = undefined;
         }
-        if (!entry.Source || !entry.DetailType || !detail || typeof detail !== 'object' || Array.isArray(detail)) {
+        if (
+          !entry.Source ||
+          !entry.DetailType ||
+          !detail ||
+          typeof detail !== 'object' ||
+          Array.isArray(detail)
+        ) {
           failed++;
-          return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and a JSON object Detail are required' };
+          return {
+            ErrorCode: 'MalformedDetail',
+            ErrorMessage: 'Source, DetailType and a JSON object Detail are required',
+          };
         }
         if (Buffer.byteLength(entry.Detail ?? '') > 256 * 1024) {
           failed++;

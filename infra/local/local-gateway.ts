@@ -33,10 +33,12 @@ function compile(): CompiledRoute[] {
   const routes = [...allRoutes()].sort((a, b) => rank(a.path).localeCompare(rank(b.path)));
   return routes.map((route) => {
     const names: string[] = [];
-    const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
+    const source = route.path
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)\}/g, (_m, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      });
     return {
       routeKey: route.routeKey,
       method: route.method,
@@ -51,7 +53,10 @@ function compile(): CompiledRoute[] {
 /** API Gateway passes claims to the handler as strings; arrays become `[a b]`. */
 function claimStrings(payload: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(payload).map(([key, value]) => [key, Array.isArray(value) ? `[${value.join(' ')}]` : String(value)]),
+    Object.entries(payload).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? `[${value.join(' ')}]` : String(value),
+    ]),
   );
 }
 
@@ -173,7 +178,9 @@ export function startGateway(options: {
         for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
         if (result.cookies?.length) headers['set-cookie'] = result.cookies;
         response.writeHead(result.statusCode ?? 200, headers);
-        response.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+        response.end(
+          result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined,
+        );
       })
       .catch((error: unknown) => {
         log.error('local gateway failed', { error });

@@ -63,7 +63,10 @@ async function ensureTable(client: DynamoDBClient, name: string): Promise<void> 
     definitions.set(index.partitionKey, 'S');
     definitions.set(index.sortKey, 'S');
   }
-  const AttributeDefinitions = [...definitions].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
+  const AttributeDefinitions = [...definitions].map(([AttributeName, AttributeType]) => ({
+    AttributeName,
+    AttributeType,
+  }));
   const gsi = (index: (typeof table.indexes)[number]) => ({
     IndexName: index.name,
     KeySchema: [
@@ -152,7 +155,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.emailFrom]: LOCAL_NAMES.emailFrom,
       [ENV.configurationSet]: LOCAL_NAMES.configurationSet,
       [ENV.publicBaseUrl]: apiUrl,
-      [ENV.unsubscribeSecret]: persistentSecret(options.persist ? join(dataDir, 'unsubscribe-secret') : undefined),
+      [ENV.unsubscribeSecret]: persistentSecret(
+        options.persist ? join(dataDir, 'unsubscribe-secret') : undefined,
+      ),
       [ENV.businessTimeZone]: options.businessTimeZone ?? process.env[ENV.businessTimeZone] ?? 'UTC',
       [ENV.s3ForcePathStyle]: 'true',
     };
@@ -164,9 +169,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureTable(dynamoClient, LOCAL_NAMES.table);
     dynamoClient.destroy();
     const s3Client = new S3Client({ ...sdk, endpoint: s3.url, forcePathStyle: true });
-    await s3Client.send(new CreateBucketCommand({ Bucket: LOCAL_NAMES.bucket })).catch((error: { name?: string }) => {
-      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
-    });
+    await s3Client
+      .send(new CreateBucketCommand({ Bucket: LOCAL_NAMES.bucket }))
+      .catch((error: { name?: string }) => {
+        if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+      });
     s3Client.destroy();
     const { ensureLocalEmailTemplates } = await import('./local-email.js');
     await ensureLocalEmailTemplates(ses.url);
@@ -180,10 +187,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     started.push(bus);
     // What the SES configuration set's EventBridge destination does on AWS.
-    ses.onSend((detail) => bus.put({ source: 'aws.ses', detailType: 'Email Sent', detail, busName: 'default' }));
+    ses.onSend((detail) =>
+      bus.put({ source: 'aws.ses', detailType: 'Email Sent', detail, busName: 'default' }),
+    );
     const auth = await localAuth(options.persist ? join(dataDir, 'jwt-key.json') : undefined);
     const gateway = await startGateway({ port: apiPort, runtime, auth });
-    started.push({ stop: () => new Promise<void>((done) => { gateway.server.close(() => done()); gateway.server.closeAllConnections(); }) });
+    started.push({
+      stop: () =>
+        new Promise<void>((done) => {
+          gateway.server.close(() => done());
+          gateway.server.closeAllConnections();
+        }),
+    });
     if (options.scheduler) {
       const scheduler = startScheduler(runtime, env[ENV.businessTimeZone] as string);
       started.push(scheduler);
@@ -191,7 +206,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const runJob: LocalStack['runJob'] = async (job, input = {}) => {
       const declared = allJobs().find((candidate) => candidate.job === job);
-      if (!declared) throw new Error(`no job "${job}"; declared: ${allJobs().map((j) => j.job).join(', ') || 'none'}`);
+      if (!declared)
+        throw new Error(
+          `no job "${job}"; declared: ${
+            allJobs()
+              .map((j) => j.job)
+              .join(', ') || 'none'
+          }`,
+        );
       const before = bus.events.length;
       const result = await runtime.invoke(declared.functionName, { job, ...input });
       await bus.idle();
@@ -200,7 +222,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const control = await startControl({ runJob, bus, auth });
     started.push(control);
     return {
-      urls: { api: gateway.url, dynamodb: dynamodb.url, ses: ses.url, s3: s3.url, bus: bus.url, control: control.url },
+      urls: {
+        api: gateway.url,
+        dynamodb: dynamodb.url,
+        ses: ses.url,
+        s3: s3.url,
+        bus: bus.url,
+        control: control.url,
+      },
       env,
       auth,
       bus,
@@ -237,7 +266,10 @@ async function startControl(stack: {
         response.end(JSON.stringify(body));
       };
       const url = new URL(request.url ?? '/', 'http://localhost');
-      const input = (chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {}) as Record<string, unknown>;
+      const input = (chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {}) as Record<
+        string,
+        unknown
+      >;
       const job = /^\/jobs\/([\w-]+)$/.exec(url.pathname)?.[1];
       const work: Promise<unknown> =
         request.method === 'POST' && job
@@ -246,7 +278,9 @@ async function startControl(stack: {
             ? Promise.resolve({ events: stack.bus.events, deadLetters: stack.bus.deadLetters })
             : request.method === 'POST' && url.pathname === '/events'
               ? Promise.resolve({
-                  id: stack.bus.put(input as { source: string; detailType: string; detail: unknown; busName?: string }),
+                  id: stack.bus.put(
+                    input as { source: string; detailType: string; detail: unknown; busName?: string },
+                  ),
                 }).then(async (result) => {
                   await stack.bus.idle();
                   return result;

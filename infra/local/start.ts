@@ -19,7 +19,11 @@ Retain is running (ready in ${seconds} s)
   S3             ${stack.urls.s3}            (bucket ${stack.env.BUCKET_NAME})
   DynamoDB Local ${stack.urls.dynamodb}            (table ${stack.env.TABLE_NAME})
   EventBridge    ${stack.urls.bus}            (bus ${stack.env.EVENT_BUS_NAME})
-  Jobs           ${allJobs().map((job) => job.job).join(', ') || 'none yet'}  (npm run job -- <name> [--as-of YYYY-MM-DD])
+  Jobs           ${
+    allJobs()
+      .map((job) => job.job)
+      .join(', ') || 'none yet'
+  }  (npm run job -- <name> [--as-of YYYY-MM-DD])
 
   Get a token:   npm run token -- --role admin
   Data folder:   .local/  (delete it to start afresh)

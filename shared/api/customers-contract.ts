@@ -24,7 +24,9 @@ export const customerListQuery = z.strictObject({
 });
 
 /** A profile with the scores the nightly analytics keep on it. */
-export const customerWithScoresSchema = z.extend(customerViewSchema, { scores: z.optional(customerScoresSchema) });
+export const customerWithScoresSchema = z.extend(customerViewSchema, {
+  scores: z.optional(customerScoresSchema),
+});
 
 export const customerPageSchema = z.object({
   items: z.array(customerWithScoresSchema),

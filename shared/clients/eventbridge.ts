@@ -31,7 +31,8 @@ export async function publish(events: DomainEvent[]): Promise<void> {
         }),
       );
       if (!result.FailedEntryCount) break;
-      if (attempt >= 5) throw new Error(`EventBridge rejected ${result.FailedEntryCount} events after retries`);
+      if (attempt >= 5)
+        throw new Error(`EventBridge rejected ${result.FailedEntryCount} events after retries`);
       batch = batch.filter((_event, index) => result.Entries?.[index]?.ErrorCode);
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
     }

@@ -53,7 +53,10 @@ const emailSchema = z.pipe(z.email().check(z.maxLength(254)), z.transform(normal
 const phoneSchema = z.pipe(
   z.string().check(
     z.maxLength(32),
-    z.refine((value) => normalizePhone(value) !== undefined, 'must be a phone number with its country code, e.g. +8613800138000'),
+    z.refine(
+      (value) => normalizePhone(value) !== undefined,
+      'must be a phone number with its country code, e.g. +8613800138000',
+    ),
   ),
   z.transform((value) => normalizePhone(value) as string),
 );
@@ -66,7 +69,10 @@ export const nameSchema = z
     display: z.optional(text(200)),
   })
   .check(
-    z.refine((name) => Boolean(name.given || name.family || name.display), 'give at least one of given, family, display'),
+    z.refine(
+      (name) => Boolean(name.given || name.family || name.display),
+      'give at least one of given, family, display',
+    ),
   );
 
 export const addressSchema = z.strictObject({
@@ -89,21 +95,29 @@ export const consentInputSchema = z.strictObject({
 export const consentSchema = z.object({ granted: z.boolean(), source: z.string(), at: z.string() });
 export type Consent = z.infer<typeof consentSchema>;
 
-const tagSchema = z.string().check(z.regex(/^[\p{L}\p{N}][\p{L}\p{N}_:.-]{0,39}$/u, 'tags are 1–40 letters, digits, _ : . -'));
+const tagSchema = z
+  .string()
+  .check(z.regex(/^[\p{L}\p{N}][\p{L}\p{N}_:.-]{0,39}$/u, 'tags are 1–40 letters, digits, _ : . -'));
 
 export const GENDERS = ['female', 'male', 'other', 'unspecified'] as const;
 
 /** Profile fields a client may set, as sent on create. */
 const profileInputShape = {
-  externalId: z.optional(z.string().check(z.regex(/^[\w.:@/-]{1,128}$/, '1–128 letters, digits and _ . : @ / -'))),
+  externalId: z.optional(
+    z.string().check(z.regex(/^[\w.:@/-]{1,128}$/, '1–128 letters, digits and _ . : @ / -')),
+  ),
   name: z.optional(nameSchema),
   gender: z.optional(z.enum(GENDERS)),
   birthDate: z.optional(z.string().check(z.refine(isBirthDate, 'must be YYYY-MM-DD or --MM-DD'))),
   email: z.optional(emailSchema),
   phone: z.optional(phoneSchema),
   address: z.optional(addressSchema),
-  language: z.optional(z.string().check(z.refine(isLanguageTag, 'must be a BCP 47 language tag, e.g. zh-CN or en'))),
-  timeZone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai'))),
+  language: z.optional(
+    z.string().check(z.refine(isLanguageTag, 'must be a BCP 47 language tag, e.g. zh-CN or en')),
+  ),
+  timeZone: z.optional(
+    z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai')),
+  ),
   acquisitionChannel: z.optional(text(64)),
   tags: z.optional(z.array(tagSchema).check(z.maxLength(20))),
   consent: z.optional(
@@ -192,7 +206,9 @@ export interface CustomerRecord extends ProfileFields {
 }
 
 function stampConsent(
-  consent: Partial<Record<ConsentChannel, { granted: boolean; source: string; at?: string } | null>> | undefined,
+  consent:
+    | Partial<Record<ConsentChannel, { granted: boolean; source: string; at?: string } | null>>
+    | undefined,
   now: string,
   previous: ProfileFields['consent'] = undefined,
 ): ProfileFields['consent'] {
@@ -233,7 +249,9 @@ export function applyPatch(current: ProfileFields, patch: PatchCustomerInput, no
   }
   const result = withoutUndefined(next) as ProfileFields;
   if (!hasIdentifier(result)) {
-    throw new ValidationError([{ field: 'email', message: 'a customer keeps at least one of email, phone, externalId' }]);
+    throw new ValidationError([
+      { field: 'email', message: 'a customer keeps at least one of email, phone, externalId' },
+    ]);
   }
   return result;
 }
@@ -276,7 +294,13 @@ export const customerViewSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   externalId: z.optional(z.string()),
-  name: z.optional(z.object({ given: z.optional(z.string()), family: z.optional(z.string()), display: z.optional(z.string()) })),
+  name: z.optional(
+    z.object({
+      given: z.optional(z.string()),
+      family: z.optional(z.string()),
+      display: z.optional(z.string()),
+    }),
+  ),
   gender: z.optional(z.string()),
   birthDate: z.optional(z.string()),
   email: z.optional(z.string()),

@@ -77,10 +77,20 @@ function authorize(declared: DeclaredRoute, event: HttpEvent): Principal | undef
   if (declared.roles === 'public') return undefined;
   const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
   if (!principal) {
-    throw new HttpProblem(401, 'Unauthorized', 'a valid bearer token is required', {}, { 'www-authenticate': 'Bearer' });
+    throw new HttpProblem(
+      401,
+      'Unauthorized',
+      'a valid bearer token is required',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    );
   }
   if (!hasAnyRole(principal, declared.roles)) {
-    throw new HttpProblem(403, 'Forbidden', `this route needs one of the roles: ${declared.roles.join(', ')}`);
+    throw new HttpProblem(
+      403,
+      'Forbidden',
+      `this route needs one of the roles: ${declared.roles.join(', ')}`,
+    );
   }
   return principal;
 }
@@ -93,7 +103,11 @@ function validate<S extends Schema | undefined>(schema: S, value: unknown, prefi
 }
 
 function parseBody(event: HttpEvent, headers: Record<string, string | undefined>, maxBytes: number): unknown {
-  const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const text = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   if (Buffer.byteLength(text) > maxBytes) {
     throw new HttpProblem(413, 'Payload too large', `the body must be at most ${maxBytes} bytes`, {
       errors: [{ field: 'body', message: `larger than ${maxBytes} bytes` }],
@@ -148,7 +162,8 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
     const definition = routes[event.routeKey] as RouteContract | undefined;
     const handle = (handlers as Record<string, RouteHandler<RouteContract>>)[event.routeKey];
     const declared = routeFor(event.routeKey);
-    if (!definition || !handle || !declared) throw new HttpProblem(404, 'Not found', `no route ${event.routeKey}`);
+    if (!definition || !handle || !declared)
+      throw new HttpProblem(404, 'Not found', `no route ${event.routeKey}`);
     const principal = authorize(declared, event);
     const headers = (event.headers ?? {}) as Record<string, string | undefined>;
     const issues: ValidationError[] = [];
@@ -165,7 +180,11 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
     const query = attempt(() => validate(definition.query, event.queryStringParameters ?? {}, 'query'));
     const body = definition.body
       ? attempt(() =>
-          validate(definition.body, parseBody(event, headers, definition.maxBodyBytes ?? DEFAULT_MAX_BODY), ''),
+          validate(
+            definition.body,
+            parseBody(event, headers, definition.maxBodyBytes ?? DEFAULT_MAX_BODY),
+            '',
+          ),
         )
       : undefined;
     // Report every bad field of the request at once, not one per round trip.
@@ -186,15 +205,17 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
     return result;
   };
 
-  return middy<HttpEvent, HttpResult>()
-    .use(httpHeaderNormalizer())
-    .use({
-      onError: (request) => {
-        const { problem, headers } = toProblem(request.error);
-        request.response = problemResponse(problem, headers);
-      },
-    })
-    // After the error mapper, so its onError (freeing the key) runs before the mapping.
-    .use(idempotencyMiddleware())
-    .handler(dispatch);
+  return (
+    middy<HttpEvent, HttpResult>()
+      .use(httpHeaderNormalizer())
+      .use({
+        onError: (request) => {
+          const { problem, headers } = toProblem(request.error);
+          request.response = problemResponse(problem, headers);
+        },
+      })
+      // After the error mapper, so its onError (freeing the key) runs before the mapping.
+      .use(idempotencyMiddleware())
+      .handler(dispatch)
+  );
 }

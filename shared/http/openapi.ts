@@ -10,7 +10,11 @@ type JsonSchema = Record<string, unknown>;
 const definitions: Record<string, JsonSchema> = {};
 
 const jsonSchema = (schema: NonNullable<RouteContract['body']>, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _ignored, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  const {
+    $schema: _ignored,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   // Input and output forms of a schema differ (defaults, optionals): keep both.
   const suffix = io === 'output' ? 'Output' : '';
   const hoist = (value: unknown): unknown => {
@@ -29,7 +33,9 @@ const jsonSchema = (schema: NonNullable<RouteContract['body']>, io: 'input' | 'o
     const hoisted = hoist(definition) as JsonSchema;
     const key = `${name}${suffix}`;
     if (definitions[key] && JSON.stringify(definitions[key]) !== JSON.stringify(hoisted)) {
-      throw new Error(`OpenAPI: two different schemas are named ${key}; register recursive schemas with an id`);
+      throw new Error(
+        `OpenAPI: two different schemas are named ${key}; register recursive schemas with an id`,
+      );
     }
     definitions[key] = hoisted;
   }
@@ -43,7 +49,9 @@ function parameters(contract: RouteContract, path: string) {
   const pathNames = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
   const paramSchema = contract.params ? jsonSchema(contract.params, 'input') : undefined;
   for (const name of pathNames) {
-    const schema = (paramSchema?.properties as Record<string, JsonSchema> | undefined)?.[name as string] ?? { type: 'string' };
+    const schema = (paramSchema?.properties as Record<string, JsonSchema> | undefined)?.[name as string] ?? {
+      type: 'string',
+    };
     result.push({ name, in: 'path', required: true, schema });
   }
   if (contract.query) {
@@ -54,12 +62,21 @@ function parameters(contract: RouteContract, path: string) {
     }
   }
   for (const [name, header] of Object.entries(contract.headers ?? {})) {
-    result.push({ name, in: 'header', required: header.required, description: header.description, schema: { type: 'string' } });
+    result.push({
+      name,
+      in: 'header',
+      required: header.required,
+      description: header.description,
+      schema: { type: 'string' },
+    });
   }
   return result;
 }
 
-export function buildOpenApi(contracts: Record<string, RouteContract>, info: { title: string; version: string }) {
+export function buildOpenApi(
+  contracts: Record<string, RouteContract>,
+  info: { title: string; version: string },
+) {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of allRoutes()) {
     const contract = contracts[route.routeKey] ?? {};
@@ -67,13 +84,25 @@ export function buildOpenApi(contracts: Record<string, RouteContract>, info: { t
     const secured = route.roles !== 'public';
     const responses: Record<string, JsonSchema> = {
       [status]: contract.response
-        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(contract.response, 'output') } } }
+        ? {
+            description: 'Success',
+            content: { 'application/json': { schema: jsonSchema(contract.response, 'output') } },
+          }
         : { description: 'Success' },
-      '400': { description: 'Invalid request: every offending field is named', content: { 'application/problem+json': { schema: problem } } },
+      '400': {
+        description: 'Invalid request: every offending field is named',
+        content: { 'application/problem+json': { schema: problem } },
+      },
     };
     if (secured) {
-      responses['401'] = { description: 'Missing or invalid token', content: { 'application/problem+json': { schema: problem } } };
-      responses['403'] = { description: 'Role not allowed', content: { 'application/problem+json': { schema: problem } } };
+      responses['401'] = {
+        description: 'Missing or invalid token',
+        content: { 'application/problem+json': { schema: problem } },
+      };
+      responses['403'] = {
+        description: 'Role not allowed',
+        content: { 'application/problem+json': { schema: problem } },
+      };
     }
     const operation: JsonSchema = {
       operationId: route.routeKey.replace(/[^\w]+/g, '_').replace(/^_|_$/g, ''),

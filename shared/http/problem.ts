@@ -38,7 +38,10 @@ export class HttpProblem extends Error {
 
 const TYPE_BASE = 'https://retain.dev/problems/';
 
-export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+export function problemResponse(
+  problem: Problem,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
     headers: { 'content-type': 'application/problem+json', ...headers },
@@ -86,7 +89,9 @@ export function toProblem(error: unknown): { problem: Problem; headers?: Record<
     };
   }
   if (error instanceof NotFoundError) {
-    return { problem: { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: error.message } };
+    return {
+      problem: { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: error.message },
+    };
   }
   if (error instanceof DuplicateCustomerError) {
     return {

@@ -3,9 +3,27 @@
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import { EMPTY_ACTIVITY } from '../domain/customer-activity.js';
-import { birthMonthDay, type CustomerRecord, PROFILE_FIELDS, type ProfileFields } from '../domain/customer.js';
-import { ConflictError, DuplicateCustomerError, GoneError, NotFoundError, PreconditionFailedError } from '../domain/errors.js';
-import { cancellationCodes, cursor, deleteRequest, isConditionFailure, batchWrite, queryAll } from './dynamo-helpers.js';
+import {
+  birthMonthDay,
+  type CustomerRecord,
+  PROFILE_FIELDS,
+  type ProfileFields,
+} from '../domain/customer.js';
+import {
+  ConflictError,
+  DuplicateCustomerError,
+  GoneError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../domain/errors.js';
+import {
+  cancellationCodes,
+  cursor,
+  deleteRequest,
+  isConditionFailure,
+  batchWrite,
+  queryAll,
+} from './dynamo-helpers.js';
 import { customerPartition, indexKeys, type Key, keys } from './keys.js';
 import { deleteLocatedItems } from './privacy-repository.js';
 
@@ -24,7 +42,9 @@ const uniqueKey = (field: UniqueField, value: string): Key =>
 const INTERNAL_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'listPk', 'listSk', 'birthdayPk', 'birthdaySk']);
 
 export function fromItem(item: Item): StoredCustomer {
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !INTERNAL_ATTRIBUTES.has(key))) as StoredCustomer;
+  return Object.fromEntries(
+    Object.entries(item).filter(([key]) => !INTERNAL_ATTRIBUTES.has(key)),
+  ) as StoredCustomer;
 }
 
 function birthdayKeys(birthDate: string | undefined, customerId: string) {
@@ -52,7 +72,11 @@ async function ownerOf(field: UniqueField, value: string): Promise<string | unde
  * After a cancelled transaction: which uniqueness claim was taken, and by whom. The claims sit at
  * known positions of the transaction (`claimFields[i]` at `offset + i`).
  */
-async function duplicateFrom(error: unknown, claims: Array<{ field: UniqueField; value: string }>, offset: number) {
+async function duplicateFrom(
+  error: unknown,
+  claims: Array<{ field: UniqueField; value: string }>,
+  offset: number,
+) {
   const codes = cancellationCodes(error);
   for (const [index, claim] of claims.entries()) {
     if (codes[offset + index] === 'ConditionalCheckFailed') {
@@ -64,7 +88,9 @@ async function duplicateFrom(error: unknown, claims: Array<{ field: UniqueField;
 }
 
 function claimsOf(profile: ProfileFields) {
-  return UNIQUE_FIELDS.flatMap((field) => (profile[field] ? [{ field, value: profile[field] as string }] : []));
+  return UNIQUE_FIELDS.flatMap((field) =>
+    profile[field] ? [{ field, value: profile[field] as string }] : [],
+  );
 }
 
 /** Create a profile; a second profile with the same email, phone or external id is refused. */
@@ -199,8 +225,12 @@ export async function updateCustomerProfile(
           })),
           ...[...newTags]
             .filter((tag) => !oldTags.has(tag))
-            .map((tag) => ({ Put: { TableName, Item: { ...keys.tag(tag, id), type: 'tag', customerId: id } } })),
-          ...[...oldTags].filter((tag) => !newTags.has(tag)).map((tag) => ({ Delete: { TableName, Key: keys.tag(tag, id) } })),
+            .map((tag) => ({
+              Put: { TableName, Item: { ...keys.tag(tag, id), type: 'tag', customerId: id } },
+            })),
+          ...[...oldTags]
+            .filter((tag) => !newTags.has(tag))
+            .map((tag) => ({ Delete: { TableName, Key: keys.tag(tag, id) } })),
         ],
       }),
     );
@@ -208,9 +238,14 @@ export async function updateCustomerProfile(
     if (!isConditionFailure(error)) throw error;
     const codes = cancellationCodes(error);
     if (codes[0] === 'ConditionalCheckFailed') {
-      throw new PreconditionFailedError(`the customer changed since version ${expectedVersion}; read it again`);
+      throw new PreconditionFailedError(
+        `the customer changed since version ${expectedVersion}; read it again`,
+      );
     }
-    throw (await duplicateFrom(error, claimed, 1)) ?? new ConflictError('the customer changed concurrently; retry');
+    throw (
+      (await duplicateFrom(error, claimed, 1)) ??
+      new ConflictError('the customer changed concurrently; retry')
+    );
   }
   return { ...next, id, createdAt: previous.createdAt, version: expectedVersion + 1, updatedAt: now };
 }
@@ -249,7 +284,9 @@ export async function loadCustomers(ids: string[]): Promise<StoredCustomer[]> {
   for (let start = 0; start < ids.length; start += 100) {
     let pending: Item[] | undefined = ids.slice(start, start + 100).map((id) => keys.customer(id));
     while (pending && pending.length > 0) {
-      const result = await documentClient.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }));
+      const result = await documentClient.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+      );
       for (const item of result.Responses?.[TableName] ?? []) found.set(String(item.id), fromItem(item));
       pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
     }
@@ -258,7 +295,11 @@ export async function loadCustomers(ids: string[]): Promise<StoredCustomer[]> {
 }
 
 /** Members of a tag, one page at a time. */
-export async function listCustomersByTag(tag: string, limit: number, after?: string): Promise<Page<StoredCustomer>> {
+export async function listCustomersByTag(
+  tag: string,
+  limit: number,
+  after?: string,
+): Promise<Page<StoredCustomer>> {
   const page = await documentClient.send(
     new QueryCommand({
       TableName: tableName(),
@@ -289,7 +330,13 @@ export async function eraseCustomer(customerId: string, now: string): Promise<'e
     await documentClient.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName, Key: keys.customer(customerId), ConditionExpression: 'attribute_exists(pk)' } },
+          {
+            Delete: {
+              TableName,
+              Key: keys.customer(customerId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
           {
             Put: {
               TableName,
@@ -322,7 +369,9 @@ export async function eraseCustomer(customerId: string, now: string): Promise<'e
   // once the partition is gone nothing points at them any more.
   await deleteLocatedItems(customerId, rest);
   await batchWrite(
-    rest.filter((item) => item.sk !== 'ERASED').map((item) => deleteRequest({ pk: String(item.pk), sk: String(item.sk) })),
+    rest
+      .filter((item) => item.sk !== 'ERASED')
+      .map((item) => deleteRequest({ pk: String(item.pk), sk: String(item.sk) })),
   );
   return outcome;
 }

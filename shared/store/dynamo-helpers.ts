@@ -44,14 +44,18 @@ export async function batchWrite(requests: WriteRequest[], table = tableName()):
 }
 
 export const putRequest = (item: Item): WriteRequest => ({ PutRequest: { Item: item } });
-export const deleteRequest = (key: { pk: string; sk: string }): WriteRequest => ({ DeleteRequest: { Key: key } });
+export const deleteRequest = (key: { pk: string; sk: string }): WriteRequest => ({
+  DeleteRequest: { Key: key },
+});
 
 /** Every item of a query, following LastEvaluatedKey. For bounded partitions only. */
 export async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
   const items: Item[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
-    const page = await documentClient.send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey }));
+    const page = await documentClient.send(
+      new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey }),
+    );
     items.push(...((page.Items ?? []) as Item[]));
     ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
   } while (ExclusiveStartKey);

@@ -36,7 +36,10 @@ export const keys = {
    * An `Idempotency-Key` header, per caller (token subject): claimed before the request runs,
    * holding the stored response afterwards; expires (TTL) after 24 hours.
    */
-  idempotency: (subject: string, key: string): Key => ({ pk: `IDEMPOTENCY#${subject}#${key}`, sk: 'REQUEST' }),
+  idempotency: (subject: string, key: string): Key => ({
+    pk: `IDEMPOTENCY#${subject}#${key}`,
+    sk: 'REQUEST',
+  }),
   /**
    * A client-chosen id (an event's `eventId`, a survey answer's `feedbackId`) claimed once per
    * customer and scope, in the same transaction as the timeline item it creates: a retried
@@ -79,9 +82,15 @@ export const auditKeys = {
  */
 export const campaignKeys = {
   definitionsPartition: 'SEGDEFS',
-  definition: (definitionId: string): Key => ({ pk: campaignKeys.definitionsPartition, sk: `SEGDEF#${definitionId}` }),
+  definition: (definitionId: string): Key => ({
+    pk: campaignKeys.definitionsPartition,
+    sk: `SEGDEF#${definitionId}`,
+  }),
   campaignsPartition: 'CAMPAIGNS',
-  campaign: (campaignId: string): Key => ({ pk: campaignKeys.campaignsPartition, sk: `CAMPAIGN#${campaignId}` }),
+  campaign: (campaignId: string): Key => ({
+    pk: campaignKeys.campaignsPartition,
+    sk: `CAMPAIGN#${campaignId}`,
+  }),
   campaignPartition: (campaignId: string) => `CAMPAIGN#${campaignId}`,
   runPrefix: 'RUN#',
   run: (campaignId: string, runId: string): Key => ({
@@ -148,7 +157,10 @@ export const analyticsKeys = {
     pk: analyticsKeys.runPartition(asOf),
     sk: `PHASE#${pad(attempt)}#${phase}`,
   }),
-  context: (asOf: string, attempt: number): Key => ({ pk: analyticsKeys.runPartition(asOf), sk: `CONTEXT#${pad(attempt)}` }),
+  context: (asOf: string, attempt: number): Key => ({
+    pk: analyticsKeys.runPartition(asOf),
+    sk: `CONTEXT#${pad(attempt)}`,
+  }),
   completion: (asOf: string): Key => ({ pk: analyticsKeys.runPartition(asOf), sk: 'COMPLETED' }),
   /** Fitted models, segment profiles and KPIs per as-of date (Query newest first for trends). */
   modelPartition: 'ANALYTICS#MODEL',
@@ -169,8 +181,14 @@ export const analyticsKeys = {
 
 /** Index keys of the scores (bySegment, byLifecycle, byTier), written only when the value changes. */
 export const scoreIndexKeys = {
-  segment: (segment: string, customerId: string) => ({ segmentPk: `SEGMENT#${segment}`, segmentSk: customerId }),
-  lifecycle: (stage: string, customerId: string) => ({ lifecyclePk: `LIFECYCLE#${stage}`, lifecycleSk: customerId }),
+  segment: (segment: string, customerId: string) => ({
+    segmentPk: `SEGMENT#${segment}`,
+    segmentSk: customerId,
+  }),
+  lifecycle: (stage: string, customerId: string) => ({
+    lifecyclePk: `LIFECYCLE#${stage}`,
+    lifecycleSk: customerId,
+  }),
   tier: (tier: string, customerId: string) => ({ tierPk: `TIER#${tier}`, tierSk: customerId }),
 };
 

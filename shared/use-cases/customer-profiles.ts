@@ -28,7 +28,10 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => new Date() };
 
-export async function createCustomer(input: CreateCustomerInput, clock: Clock = systemClock): Promise<CustomerRecord> {
+export async function createCustomer(
+  input: CreateCustomerInput,
+  clock: Clock = systemClock,
+): Promise<CustomerRecord> {
   const now = clock.now().toISOString();
   const record: CustomerRecord = {
     ...newProfile(input, now),
@@ -80,7 +83,11 @@ export interface CustomerFilter {
   tier?: string;
 }
 
-export async function listCustomers(filter: CustomerFilter, limit: number, after?: string): Promise<Page<StoredCustomer>> {
+export async function listCustomers(
+  filter: CustomerFilter,
+  limit: number,
+  after?: string,
+): Promise<Page<StoredCustomer>> {
   const unique = (['email', 'phone', 'externalId'] as const).find((field) => filter[field] !== undefined);
   if (unique) {
     const id = await findCustomerIdBy(unique, filter[unique] as string);

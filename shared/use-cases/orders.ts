@@ -68,7 +68,7 @@ const MAX_GROUP_ORDERS = 49;
 const MAX_MAP_ENTRIES = 60;
 /** Items per transaction: several customers' groups are packed into one. */
 const MAX_PACK_ITEMS = 100;
-const PACKS_IN_FLIGHT = 1;
+const PACKS_IN_FLIGHT = 2;
 /** Rounds in a row without progress before giving up (contention on the same customers). */
 const MAX_STUCK_ROUNDS = 10;
 const MAX_ATTEMPTS = 10;

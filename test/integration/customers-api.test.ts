@@ -13,7 +13,10 @@ describe('customer profiles over HTTP', () => {
   it('creates, reads, updates with If-Match, lists and erases a customer', async () => {
     const phone = uniquePhone();
     const created = await api('POST', '/customers', {
-      body: newCustomer({ phone: phone.replace(/(\d{3})(\d{4})$/, ' $1-$2'), tags: ['vip', 'vip', 'newsletter'] }),
+      body: newCustomer({
+        phone: phone.replace(/(\d{3})(\d{4})$/, ' $1-$2'),
+        tags: ['vip', 'vip', 'newsletter'],
+      }),
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
@@ -35,7 +38,10 @@ describe('customer profiles over HTTP', () => {
     expect(updated.body.address).toEqual({ city: 'Porto', country: 'PT' });
     expect(updated.headers.get('etag')).toBe('"2"');
 
-    const stale = await api('PATCH', `/customers/${id}`, { body: { gender: 'female' }, headers: { 'if-match': '"1"' } });
+    const stale = await api('PATCH', `/customers/${id}`, {
+      body: { gender: 'female' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(stale.status).toBe(412);
 
     const byTag = await api('GET', `/customers?tag=newsletter&limit=100`);
@@ -54,7 +60,9 @@ describe('customer profiles over HTTP', () => {
   });
 
   it('answers 409 naming the existing customer for a duplicate email, phone or external id', async () => {
-    const first = await api('POST', '/customers', { body: newCustomer({ externalId: unique('ext'), phone: uniquePhone() }) });
+    const first = await api('POST', '/customers', {
+      body: newCustomer({ externalId: unique('ext'), phone: uniquePhone() }),
+    });
     for (const field of ['email', 'phone', 'externalId'] as const) {
       const duplicate = await api('POST', '/customers', {
         body: { [field]: field === 'email' ? first.body.email.toUpperCase() : first.body[field] },
@@ -92,7 +100,10 @@ describe('customer profiles over HTTP', () => {
   it('moves the email claim on a PATCH so the old email is free', async () => {
     const a = await api('POST', '/customers', { body: newCustomer() });
     const newEmail = `${unique('moved')}@example.com`;
-    const moved = await api('PATCH', `/customers/${a.body.id}`, { body: { email: newEmail }, headers: { 'if-match': '"1"' } });
+    const moved = await api('PATCH', `/customers/${a.body.id}`, {
+      body: { email: newEmail },
+      headers: { 'if-match': '"1"' },
+    });
     expect(moved.status).toBe(200);
     const reuse = await api('POST', '/customers', { body: newCustomer({ email: a.body.email }) });
     expect(reuse.status).toBe(201);
@@ -133,12 +144,20 @@ describe('customer profiles over HTTP', () => {
   });
 
   it('answers 400, 413 and 415 for malformed, oversized and non-JSON bodies, never 500', async () => {
-    const malformed = await api('POST', '/customers', { rawBody: '{"email":', headers: { 'content-type': 'application/json' } });
+    const malformed = await api('POST', '/customers', {
+      rawBody: '{"email":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors[0].field).toBe('body');
-    const notJson = await api('POST', '/customers', { rawBody: 'email=a@b.c', headers: { 'content-type': 'text/plain' } });
+    const notJson = await api('POST', '/customers', {
+      rawBody: 'email=a@b.c',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(notJson.status).toBe(415);
-    const huge = await api('POST', '/customers', { body: { email: 'a@b.co', acquisitionChannel: 'x'.repeat(300_000) } });
+    const huge = await api('POST', '/customers', {
+      body: { email: 'a@b.co', acquisitionChannel: 'x'.repeat(300_000) },
+    });
     expect(huge.status).toBe(413);
     const badId = await api('GET', '/customers/not-an-id');
     expect(badId.status).toBe(400);
@@ -148,7 +167,9 @@ describe('customer profiles over HTTP', () => {
     expect(badLimit.body.errors[0].field).toBe('query.limit');
     const badCursor = await api('GET', '/customers?cursor=@@@');
     expect(badCursor.status).toBe(400);
-    const noIfMatch = await api('PATCH', '/customers/cus_01JAAAAAAAAAAAAAAAAAAAAAAA', { body: { gender: 'male' } });
+    const noIfMatch = await api('PATCH', '/customers/cus_01JAAAAAAAAAAAAAAAAAAAAAAA', {
+      body: { gender: 'male' },
+    });
     expect([400, 404]).toContain(noIfMatch.status);
   });
 
@@ -160,9 +181,13 @@ describe('customer profiles over HTTP', () => {
 
   it('requires a token (401) and the right role (403)', async () => {
     expect((await api('GET', '/customers', { role: null })).status).toBe(401);
-    expect((await api('GET', '/customers', { role: null, headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect(
+      (await api('GET', '/customers', { role: null, headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(401);
     expect((await api('GET', '/customers', { role: 'ingest' })).status).toBe(403);
-    expect((await api('DELETE', '/customers/cus_01JAAAAAAAAAAAAAAAAAAAAAAA', { role: 'marketer' })).status).toBe(403);
+    expect(
+      (await api('DELETE', '/customers/cus_01JAAAAAAAAAAAAAAAAAAAAAAA', { role: 'marketer' })).status,
+    ).toBe(403);
     expect((await api('POST', '/customers', { role: 'ingest', body: newCustomer() })).status).toBe(201);
   });
 
@@ -174,6 +199,8 @@ describe('customer profiles over HTTP', () => {
     for (const route of allRoutes()) {
       expect(doc.body.paths[route.path]?.[route.method.toLowerCase()], route.routeKey).toBeDefined();
     }
-    expect(doc.body.paths['/customers'].post.requestBody.content['application/json'].schema.properties.email).toBeDefined();
+    expect(
+      doc.body.paths['/customers'].post.requestBody.content['application/json'].schema.properties.email,
+    ).toBeDefined();
   });
 });

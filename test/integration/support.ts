@@ -29,7 +29,10 @@ async function controlCall<T>(method: string, path: string, body?: unknown): Pro
 export function token(role: Role, subject?: string): Promise<string> {
   const key = `${role}:${subject ?? ''}`;
   if (!tokens.has(key)) {
-    tokens.set(key, controlCall<{ token: string }>('POST', '/tokens', { role, subject }).then((r) => r.token));
+    tokens.set(
+      key,
+      controlCall<{ token: string }>('POST', '/tokens', { role, subject }).then((r) => r.token),
+    );
   }
   return tokens.get(key) as Promise<string>;
 }
@@ -72,10 +75,10 @@ export function runJob(job: string, input: Record<string, unknown> = {}) {
 
 /** Every event the local bus accepted so far, and deliveries that failed every retry. */
 export function busEvents() {
-  return controlCall<{ events: Array<{ 'detail-type': string; source: string; detail: any; id: string }>; deadLetters: unknown[] }>(
-    'GET',
-    '/events',
-  );
+  return controlCall<{
+    events: Array<{ 'detail-type': string; source: string; detail: any; id: string }>;
+    deadLetters: unknown[];
+  }>('GET', '/events');
 }
 
 /** Put an event on a bus as an AWS service would (e.g. an SES bounce on the default bus). */

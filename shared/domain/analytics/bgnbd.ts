@@ -12,12 +12,7 @@
 // evaluated once: the likelihood is a sum over customers, so a group of n identical customers
 // contributes n × its log-likelihood, and per-shard summaries can be merged by adding counts.
 // Pure: no I/O.
-import {
-  digamma,
-  expm1OverX,
-  hyp2f1ScaledTail,
-  logGamma,
-} from './hypergeometric.js';
+import { digamma, expm1OverX, hyp2f1ScaledTail, logGamma } from './hypergeometric.js';
 import { type MinimizeOptions, minimizeBfgs } from './optimize.js';
 
 export interface BgNbdParams {
