@@ -1,7 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts in one process tree and writes a Markdown and a
 // JSON report under bench/reports/ (ignored by git). Figures are reported as ratios to a reference
 // measured in the same run.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +22,7 @@ const files = readdirSync(here)
   .sort();
 
 let stack: Promise<LocalStack> | undefined;
+const stackDir = resolve(here, '..', '.tmp', `bench-${process.pid}`);
 let notes: string[] = [];
 const context = {
   stack: () => {
@@ -29,7 +30,7 @@ const context = {
       apiPort: 0,
       persist: false,
       scheduler: false,
-      dataDir: resolve(here, '..', '.tmp', `bench-${process.pid}`),
+      dataDir: stackDir,
     });
     return stack;
   },
