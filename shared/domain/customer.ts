@@ -207,8 +207,7 @@ export interface CustomerRecord extends ProfileFields {
 
 function stampConsent(
   consent:
-    | Partial<Record<ConsentChannel, { granted: boolean; source: string; at?: string } | null>>
-    | undefined,
+    Partial<Record<ConsentChannel, { granted: boolean; source: string; at?: string } | null>> | undefined,
   now: string,
   previous: ProfileFields['consent'] = undefined,
 ): ProfileFields['consent'] {

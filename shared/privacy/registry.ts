@@ -143,17 +143,15 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     retention: 'behaviour events: the `events` retention (TTL); social events and feedback: until erased',
   },
   // Survey answers keep their survey type (`nps`, `csat`) in the `type` attribute.
-  ...['nps', 'csat'].map(
-    (type): ItemTypeSpec => ({
-      type,
-      description: `A ${type.toUpperCase()} survey answer with its comment, on the timeline`,
-      personal: true,
-      home: 'customer-partition',
-      onErasure: 'delete',
-      exported: true,
-      retention: UNTIL_ERASED,
-    }),
-  ),
+  ...['nps', 'csat'].map((type): ItemTypeSpec => ({
+    type,
+    description: `A ${type.toUpperCase()} survey answer with its comment, on the timeline`,
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  })),
   {
     type: 'complaint',
     description: 'A complaint ticket with its status history',
@@ -274,18 +272,16 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     'analytics-segments',
     'analytics-kpis',
     'acquisition-costs',
-  ].map(
-    (type): ItemTypeSpec => ({
-      type,
-      description: 'Nightly analytics: run state, fitted models, segment profiles, KPIs, acquisition costs',
-      personal: false,
-      home: 'shared',
-      onErasure: 'keep',
-      exported: false,
-      retention: 'kept with the run',
-      reason: 'population-level summaries: no item names or describes one customer',
-    }),
-  ),
+  ].map((type): ItemTypeSpec => ({
+    type,
+    description: 'Nightly analytics: run state, fitted models, segment profiles, KPIs, acquisition costs',
+    personal: false,
+    home: 'shared',
+    onErasure: 'keep',
+    exported: false,
+    retention: 'kept with the run',
+    reason: 'population-level summaries: no item names or describes one customer',
+  })),
   {
     type: 'message-stats',
     description: 'Counters of a messaging campaign in a month (sent, skipped by reason, converted)',
@@ -296,21 +292,19 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     retention: 'kept for the statistics',
     reason: 'counts, naming no customer',
   },
-  ...['co-purchases', 'product'].map(
-    (type): ItemTypeSpec => ({
-      type,
-      description:
-        type === 'product'
-          ? 'A product name seen in orders, by SKU'
-          : 'Products bought together with a SKU, counted over all customers',
-      personal: false,
-      home: 'shared',
-      onErasure: 'keep',
-      exported: false,
-      retention: 'replaced by each nightly run',
-      reason: 'counts over all customers and product names: nothing about one customer',
-    }),
-  ),
+  ...['co-purchases', 'product'].map((type): ItemTypeSpec => ({
+    type,
+    description:
+      type === 'product'
+        ? 'A product name seen in orders, by SKU'
+        : 'Products bought together with a SKU, counted over all customers',
+    personal: false,
+    home: 'shared',
+    onErasure: 'keep',
+    exported: false,
+    retention: 'replaced by each nightly run',
+    reason: 'counts over all customers and product names: nothing about one customer',
+  })),
   {
     type: 'campaign',
     description: 'A campaign definition (segment, channel, offer, marketer recipients)',

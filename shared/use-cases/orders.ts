@@ -194,7 +194,7 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
     state.pending = [];
   };
 
-  for (let stuck = 0; ; ) {
+  for (let stuck = 0; ;) {
     const active = states.filter((state) => state.pending.length > 0);
     if (active.length === 0) break;
     if (stuck >= MAX_STUCK_ROUNDS) {

@@ -431,9 +431,8 @@ describe('campaign lists', () => {
   });
 
   it('a notice a crashed delivery left claimed is never sent again; one SES refused is sent by the retry', async () => {
-    const { defaultGenerateDeps, generateCampaignLists, sesMailer } = await import(
-      '../../shared/use-cases/campaign-lists.js'
-    );
+    const { defaultGenerateDeps, generateCampaignLists, sesMailer } =
+      await import('../../shared/use-cases/campaign-lists.js');
     const { claimNotice } = await import('../../shared/store/campaign-repository.js');
     // The state a crash between the SES call and the ledger write leaves: a claim without outcome.
     expect(await claimNotice(emailCampaign, CRASH_DAY, MARKETER, new Date().toISOString())).toBe('claimed');

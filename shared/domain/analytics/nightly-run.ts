@@ -203,8 +203,7 @@ export interface RunModel {
   readonly buyers: number;
   /** `rows`: weighted rows fitted; `resolutionDays`: the grid t_x and T were rounded to (1 = exact). */
   readonly bgNbd:
-    | (FittedModel<BgNbdParams> & { readonly rows: number; readonly resolutionDays: number })
-    | null;
+    (FittedModel<BgNbdParams> & { readonly rows: number; readonly resolutionDays: number }) | null;
   readonly gammaGamma: (FittedModel<GammaGammaParams> & { readonly excluded: number }) | null;
   /** Why a model is missing (everyone then gets the fallback for it). */
   readonly fallbackReasons: { readonly bgNbd?: string; readonly gammaGamma?: string };
