@@ -3,6 +3,7 @@
 // parallel Scan of the same items plus a bare batch write of the items the pipeline changed),
 // all measured in this run.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bgNbdTotalLogLikelihood, fitBgNbd } from '../shared/domain/analytics/bgnbd.js';
@@ -17,11 +18,17 @@ import {
 } from '../shared/domain/analytics/nightly-run.js';
 import { EMPTY_ACTIVITY } from '../shared/domain/customer-activity.js';
 import { DEFAULT_SEGMENTATION_SETTINGS } from '../shared/domain/segmentation/settings.js';
-import type { Benchmark, Figure } from './types.js';
+import type { BenchContext, Benchmark, Figure } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SETTINGS = { model: DEFAULT_MODEL_SETTINGS, segmentation: DEFAULT_SEGMENTATION_SETTINGS };
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+/** CPU milliseconds this process spent since `start` (on a shared machine, the wall time also counts waiting for a core). */
+const cpuMs = (start: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
+};
+const load = () => loadavg()[0]?.toFixed(1) ?? '?';
 
 /** A deterministic generator (mulberry32), so every run benchmarks the same customers. */
 function random(seed: number) {
@@ -115,26 +122,31 @@ async function fitFigure(): Promise<Figure> {
   };
 }
 
-async function scoringFigure(log: (message: string) => void): Promise<Figure> {
-  const count = 1_000_000;
+async function scoringFigure({ log, quick }: BenchContext): Promise<Figure> {
+  const count = quick ? 100_000 : 1_000_000;
   const next = random(42);
   const facts: CustomerFacts[] = new Array(count);
   for (let i = 0; i < count; i++) facts[i] = customerFacts(syntheticActivity(next), AS_OF, 365);
   log(`generated ${count.toLocaleString()} synthetic customers`);
   let start = process.hrtime.bigint();
+  let cpu = process.cpuUsage();
+  const loadBefore = load();
   const accumulator = new PopulationAccumulator();
   for (const f of facts) accumulator.add(f);
   const summary = accumulator.summary();
   const summariseMs = ms(start);
+  const summariseCpuMs = cpuMs(cpu);
   const context = buildRunContext(summary, SETTINGS, { asOf: AS_OF, runId: 'bench' });
   log(
     `pass 1 in ${summariseMs.toFixed(0)} ms; fit on ${context.model.bgNbd?.rows} rows in ${context.model.fitMillis} ms`,
   );
   start = process.hrtime.bigint();
+  cpu = process.cpuUsage();
   const scorer = createScorer(context, SETTINGS, { asOf: AS_OF, runId: 'bench' });
   let models = 0;
   for (const f of facts) if (scorer.score(f, undefined).churn?.method === 'model') models++;
   const value = ms(start);
+  const scoreCpuMs = cpuMs(cpu);
   log(`scored in ${value.toFixed(0)} ms, ${models.toLocaleString()} with the model`);
   return {
     name: `scoring ${count.toLocaleString()} synthetic customers in memory (RFM, tier, membership, lifecycle, BG/NBD, CLV)`,
@@ -143,6 +155,9 @@ async function scoringFigure(log: (message: string) => void): Promise<Figure> {
     reference: { name: 'pass-1 summary of the same customers', value: summariseMs, unit: 'ms' },
     goal: '< 2,000 ms',
     met: value < 2000,
+    notes:
+      `CPU time of this process: scoring ${scoreCpuMs.toFixed(0)} ms, pass 1 ${summariseCpuMs.toFixed(0)} ms ` +
+      `(wall time above includes waiting for a core); 1-minute load average ${loadBefore} before, ${load()} after`,
   };
 }
 
@@ -151,10 +166,10 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   const { batchWrite, putRequest } = await import('../shared/store/dynamo-helpers.js');
   const { toItem } = await import('../shared/store/customer-repository.js');
   const { scanProfiles } = await import('../shared/store/analytics-repository.js');
-  const { keys } = await import('../shared/store/keys.js');
+  const { keys, scoreIndexKeys } = await import('../shared/store/keys.js');
   const { analyticsSettings } = await import('../shared/use-cases/analytics-settings.js');
-  const count = 100_000;
-  const shards = analyticsSettings().shards;
+  const count = context.quick ? 5_000 : 100_000;
+  const { shards, writeConcurrency } = analyticsSettings();
   const next = random(7);
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
@@ -183,8 +198,10 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   );
 
   // The floor: the same items read by a bare parallel Scan (as many segments as shards, the same
-  // index, filter and attributes as the pipeline's Scan), and the changed items written back by
-  // bare BatchWriteItem, as many writers as shards.
+  // index, filter and attributes as the pipeline's Scan), and the changed items written back whole
+  // (as stored after the run: the seeded profile, its scores and score index keys, so DynamoDB
+  // Local maintains the same indexes) by bare BatchWriteItem with as many requests in flight as
+  // the pipeline allows writes (shards × writeConcurrency). Nothing of it is conditional.
   start = process.hrtime.bigint();
   const scanned: Record<string, unknown>[][] = await Promise.all(
     Array.from({ length: shards }, async (_, segment) => {
@@ -195,19 +212,41 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
     }),
   );
   const scanMs = ms(start);
-  // Written back under their keys, as large as the profiles the pipeline changed.
-  const changed = scanned.map((segment) =>
-    segment
-      .filter((item) => item.scores !== undefined)
-      .slice(0, summary.written ?? count)
-      .map((item) => ({ ...keys.customer(String(item.id)), ...item })),
-  );
+  const seeded = new Map(items.map((item) => [String(item.id), item]));
+  const changed = scanned
+    .flat()
+    .filter((item) => (item.scores as { runId?: string } | undefined)?.runId !== undefined)
+    .slice(0, summary.written ?? count)
+    .map((item) => {
+      const id = String(item.id);
+      const scores = item.scores as {
+        rfm?: { segment: string };
+        lifecycle: { stage: string };
+        tier?: string;
+      };
+      return {
+        ...seeded.get(id),
+        ...keys.customer(id),
+        scores,
+        ...(scores.rfm ? scoreIndexKeys.segment(scores.rfm.segment, id) : {}),
+        ...scoreIndexKeys.lifecycle(scores.lifecycle.stage, id),
+        ...(scores.tier ? scoreIndexKeys.tier(scores.tier, id) : {}),
+      };
+    });
+  const writers = shards * writeConcurrency;
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < changed.length; i += 25) batches.push(changed.slice(i, i + 25));
   start = process.hrtime.bigint();
-  await Promise.all(changed.map((segment) => batchWrite(segment.map(putRequest))));
+  let nextBatch = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(writers, batches.length) }, async () => {
+      while (nextBatch < batches.length) await batchWrite((batches[nextBatch++] ?? []).map(putRequest));
+    }),
+  );
   const writeMs = ms(start);
   const floor = scanMs + writeMs;
   context.log(
-    `floor: scan ${(scanMs / 1000).toFixed(1)} s of ${scanned.flat().length} items + batch write ${(writeMs / 1000).toFixed(1)} s of ${changed.flat().length}`,
+    `floor: scan ${(scanMs / 1000).toFixed(1)} s of ${scanned.flat().length} items + batch write ${(writeMs / 1000).toFixed(1)} s of ${changed.length} (${writers} requests in flight)`,
   );
   const ratio = pipelineMs / floor;
   return [
@@ -230,7 +269,7 @@ const benchmark: Benchmark = {
   title: 'Nightly analytics (RFM, lifecycle, BG/NBD + Gamma-Gamma, CLV)',
   async run(context) {
     const figures: Figure[] = [await fitFigure()];
-    figures.push(await scoringFigure(context.log));
+    figures.push(await scoringFigure(context));
     figures.push(...(await pipelineFigures(context)));
     return figures;
   },

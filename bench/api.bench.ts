@@ -182,6 +182,7 @@ async function writeScenario(
 }
 
 const fmt = (value: number) => value.toFixed(2);
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 async function measure(
   context: BenchContext,
@@ -204,6 +205,9 @@ async function measure(
     context.log(
       `${scenario.label}: ${connections} connection(s), ${seconds} s through the API, then the bare loop…`,
     );
+    // CPU time of this process (the local API with the handlers, then the bare loop): unlike
+    // latency on a busy shared machine, it says what each request costs the stack itself.
+    const apiCpu = process.cpuUsage();
     const api = await runLoad({
       url: stack.urls.api,
       token,
@@ -213,9 +217,12 @@ async function measure(
       durationSeconds: seconds,
       unique: `${unique}-${connections}`,
     });
+    const apiCpuMs = cpuMs(process.cpuUsage(apiCpu)) / Math.max(1, api.latencies.length + api.non2xx);
+    const bareCpu = process.cpuUsage();
     const bare = await closedLoop(connections, seconds * 1000, async (n) => {
       for (const command of replay(scenario.values(n + connections * 1_000_000))) await client.send(command);
     });
+    const bareCpuMs = cpuMs(process.cpuUsage(bareCpu)) / Math.max(1, bare.latencies.length);
     const p = (samples: number[], q: number) => quantile(samples, q);
     const added = p(api.latencies, 0.5) - p(bare.latencies, 0.5);
     const failures = Object.entries(bare.failures).map(([name, count]) => `${count} ${name}`);
@@ -257,6 +264,13 @@ async function measure(
       value: api.latencies.length / api.seconds,
       unit: 'req/s',
       reference: reference('throughput', bare.latencies.length / bare.seconds, 'ops/s'),
+    });
+    figures.push({
+      name: `${scenario.label}: CPU per request at ${at}`,
+      value: apiCpuMs,
+      unit: 'ms',
+      reference: reference('CPU per op', bareCpuMs, 'ms'),
+      notes: `adds ${fmt(apiCpuMs - bareCpuMs)} ms of CPU per request; this process only (DynamoDB Local and the load generator run in their own)`,
     });
   }
   client.destroy();

@@ -2,8 +2,9 @@ import { activityContract } from '../shared/api/activity-contract.js';
 import { httpHandler } from '../shared/http/handler.js';
 import { toProblem } from '../shared/http/problem.js';
 import { readTimeline, recordEvent, recordEventBatch, recordFeedback } from '../shared/use-cases/activity.js';
+import { activityRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(activityContract, {
+export const handler = httpHandler(activityRoutes, activityContract, {
   'POST /customers/{id}/events': async ({ params, body }) => {
     const receipt = await recordEvent(params.id, body);
     return { status: receipt.status === 'created' ? 201 : 200, body: receipt };

@@ -7,8 +7,9 @@ import {
   listSegments,
   setAcquisitionCosts,
 } from '../shared/use-cases/analytics-reports.js';
+import { analyticsApiRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(analyticsContract, {
+export const handler = httpHandler(analyticsApiRoutes, analyticsContract, {
   'GET /analytics/model': async ({ query }) => ({ body: (await getModel(query.asOf)) as never }),
   'GET /segments': async ({ query }) => ({ body: await listSegments(query.asOf) }),
   'GET /segments/{name}': async ({ params, query }) => ({ body: await getSegment(params.name, query.asOf) }),

@@ -11,8 +11,9 @@ import {
   replaceCampaign,
 } from '../shared/use-cases/campaigns.js';
 import { etagOf, versionFromETag } from '../shared/use-cases/customer-profiles.js';
+import { campaignsApiRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(campaignsContract, {
+export const handler = httpHandler(campaignsApiRoutes, campaignsContract, {
   'POST /campaigns': async ({ body }) => {
     const campaign = await createCampaign(body);
     return {

@@ -6,8 +6,9 @@ import {
   openComplaint,
   transitionComplaint,
 } from '../shared/use-cases/complaints.js';
+import { complaintsRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(complaintsContract, {
+export const handler = httpHandler(complaintsRoutes, complaintsContract, {
   'POST /customers/{id}/complaints': async ({ params, body }) => {
     const complaint = await openComplaint(params.id, body);
     return {

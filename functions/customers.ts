@@ -9,8 +9,9 @@ import {
   updateCustomer,
   versionFromETag,
 } from '../shared/use-cases/customer-profiles.js';
+import { customersRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(customersContract, {
+export const handler = httpHandler(customersRoutes, customersContract, {
   'POST /customers': async ({ body }) => {
     const customer = await createCustomer(body);
     return {

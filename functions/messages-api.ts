@@ -11,6 +11,7 @@ import {
   readUnsubscribeToken,
   unsubscribe,
 } from '../shared/use-cases/messaging/feedback.js';
+import { messagesApiRoutes } from '../shared/app.js';
 
 const deps = (): FeedbackDeps => ({
   secret: required('unsubscribeSecret'),
@@ -24,7 +25,7 @@ const html = (page: string) => ({
   headers: { 'cache-control': 'no-store', 'x-robots-tag': 'noindex' },
 });
 
-export const handler = httpHandler(messagesContract, {
+export const handler = httpHandler(messagesApiRoutes, messagesContract, {
   'GET /unsubscribe': async ({ query }) => {
     const claims = readUnsubscribeToken(query.token, deps().secret);
     return html(unsubscribeConfirmPage(claims.l, query.token));

@@ -1,11 +1,10 @@
 import { ordersContract } from '../shared/api/orders-contract.js';
 import { toProblem } from '../shared/http/problem.js';
 import { httpHandler } from '../shared/http/handler.js';
-import { etagOf } from '../shared/use-cases/customer-profiles.js';
-import { mergeCustomers } from '../shared/use-cases/merge-customers.js';
 import { recordOrder, recordOrderBatch, refundOrder } from '../shared/use-cases/orders.js';
+import { ordersRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(ordersContract, {
+export const handler = httpHandler(ordersRoutes, ordersContract, {
   'POST /customers/{id}/orders': async ({ params, body }) => {
     const { status, order } = await recordOrder(params.id, body);
     // A repeated order id answers 200 with the order recorded the first time.
@@ -41,9 +40,5 @@ export const handler = httpHandler(ordersContract, {
   'POST /customers/{id}/orders/{orderId}/refund': async ({ params, body }) => {
     const { status, order, refund } = await refundOrder(params.id, params.orderId, body);
     return { status: status === 'created' ? 201 : 200, body: { order, refund } };
-  },
-  'POST /customers/{id}/merge': async ({ params, body }) => {
-    const result = await mergeCustomers(params.id, body.duplicateId);
-    return { body: result, headers: { etag: etagOf(result.customer) } };
   },
 });

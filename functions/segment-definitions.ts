@@ -9,8 +9,9 @@ import {
   previewDefinition,
   replaceDefinition,
 } from '../shared/use-cases/segment-definitions.js';
+import { segmentDefinitionsRoutes } from '../shared/app.js';
 
-export const handler = httpHandler(segmentDefinitionsContract, {
+export const handler = httpHandler(segmentDefinitionsRoutes, segmentDefinitionsContract, {
   'POST /segments/definitions': async ({ body }) => {
     const definition = await createDefinition(body);
     return {

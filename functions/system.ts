@@ -1,15 +1,10 @@
-import { allContracts } from '../shared/api/index.js';
+import { openApiDocumentText } from '../shared/api/openapi-document.js';
 import { systemContract } from '../shared/api/system-contract.js';
-import { buildOpenApi } from '../shared/http/openapi.js';
+import { systemRoutes } from '../shared/app.js';
 import { httpHandler } from '../shared/http/handler.js';
 
-// Built on first request, then kept: the document only changes with a deployment.
-let document: ReturnType<typeof buildOpenApi> | undefined;
-
-export const handler = httpHandler(systemContract, {
+export const handler = httpHandler(systemRoutes, systemContract, {
   'GET /health': async () => ({ body: { status: 'ok' as const } }),
-  'GET /openapi.json': async () => {
-    document ??= buildOpenApi(allContracts, { title: 'Retain API', version: '1.0.0' });
-    return { body: document };
-  },
+  // Generated before deployment from the contracts (infra/openapi-document.ts), not built here.
+  'GET /openapi.json': async () => ({ raw: openApiDocumentText(), contentType: 'application/json' }),
 });

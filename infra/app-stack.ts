@@ -46,6 +46,7 @@ import { applyGrants, baseEnvironment, type GrantTargets } from './function-envi
 import { acknowledgeWildcards, findingArn } from './nag.js';
 import { RetainFunction } from './retain-function.js';
 import { type RetainSettings, resourceNames } from './settings.js';
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, corsMethods, corsSettingsFrom } from '../shared/cors.js';
 
 /** What the application stack needs from the data stack (the rest it finds by name). */
 export interface DataResources {
@@ -178,7 +179,11 @@ export class AppStack extends Stack {
     });
 
     this.alarmTopic = this.createAlarmTopic(props.settings.alarmEmail);
-    this.api = this.createApi(props.settings.stage);
+    const deployed = props.functions ?? (functions as Record<string, FunctionSpec>);
+    this.api = this.createApi(
+      props.settings.stage,
+      corsMethods(Object.values(deployed).flatMap((spec) => spec.routes ?? [])),
+    );
     this.authorizer = new HttpUserPoolAuthorizer('Cognito', props.data.userPool, {
       authorizerName: 'cognito',
       userPoolClients: [props.data.peopleClient, props.data.machineClient],
@@ -199,11 +204,7 @@ export class AppStack extends Stack {
 
     // One container, so no function name can collide with the stack's own construct ids.
     const container = new Construct(this, 'Functions');
-    for (const [name, spec] of Object.entries(
-      props.functions ?? (functions as Record<string, FunctionSpec>),
-    )) {
-      this.addFunction(container, name, spec, targets);
-    }
+    for (const [name, spec] of Object.entries(deployed)) this.addFunction(container, name, spec, targets);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
@@ -391,11 +392,26 @@ export class AppStack extends Stack {
     return topic;
   }
 
-  private createApi(stage: string): apigw.HttpApi {
+  private createApi(stage: string, methods: readonly string[]): apigw.HttpApi {
+    // Browser origins allowed by the business (`cors` in the settings); none: same-origin only.
+    const cors = corsSettingsFrom(this.settings.businessSettings);
     const api = new apigw.HttpApi(this, 'Api', {
       apiName: `retain-${stage}`,
       description: 'Retain HTTP API (routes from shared/app.ts)',
       createDefaultStage: false,
+      ...(cors.allowedOrigins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...cors.allowedOrigins],
+              allowHeaders: [...CORS_ALLOW_HEADERS],
+              exposeHeaders: [...CORS_EXPOSE_HEADERS],
+              allowMethods: methods.map(
+                (method) => apigw.CorsHttpMethod[method as keyof typeof apigw.CorsHttpMethod],
+              ),
+              maxAge: Duration.seconds(cors.maxAgeSeconds),
+            },
+          }
+        : {}),
     });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,

@@ -50,36 +50,46 @@ function defaultPolicy(fn: RetainFunction): IConstruct {
   return policy;
 }
 
+/**
+ * The common shape of a grant: CDK's `grant*` call, the variable that names the resource, and the
+ * cdk-nag wildcard findings that call is known to raise, acknowledged with the reason.
+ */
+function grantNamed(
+  fn: RetainFunction,
+  grant: (lambdaFn: RetainFunction['function']) => unknown,
+  [name, value]: readonly [string, string],
+  wildcards?: { findings: string[]; reason: string },
+): void {
+  grant(fn.function);
+  fn.function.addEnvironment(name, value);
+  if (wildcards) acknowledgeWildcards(defaultPolicy(fn), wildcards.findings, wildcards.reason);
+}
+
 /** Grants `grant` to `fn` and sets the environment variable(s) that go with it. */
 export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTargets): void {
   const lambdaFn = fn.function;
   const stack = Stack.of(fn);
+  const table = [ENV.tableName, targets.table.tableName] as const;
+  const bucket = [ENV.bucketName, targets.bucket.bucketName] as const;
+  const exportObjects = () => `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`;
   switch (grant) {
-    case 'table:read': {
-      targets.table.grantReadData(lambdaFn);
-      lambdaFn.addEnvironment(ENV.tableName, targets.table.tableName);
-      acknowledgeWildcards(
-        defaultPolicy(fn),
-        [`Resource::${findingArn(fn, targets.table.tableArn)}/index/*`],
-        'Queries the global secondary indexes of the single table (declared in shared/app.ts); only that table.',
-      );
-      return;
-    }
-    case 'table:write': {
-      targets.table.grantWriteData(lambdaFn);
-      lambdaFn.addEnvironment(ENV.tableName, targets.table.tableName);
-      acknowledgeWildcards(
-        defaultPolicy(fn),
-        ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
-        "Writes to the table encrypted with the customer-managed key need these KMS actions (CDK's grantWriteData), on that key only.",
-      );
-      return;
-    }
-    case 'bus:put': {
-      targets.eventBus.grantPutEventsTo(lambdaFn);
-      lambdaFn.addEnvironment(ENV.eventBusName, targets.eventBus.eventBusName);
-      return;
-    }
+    case 'table:read':
+      return grantNamed(fn, (f) => targets.table.grantReadData(f), table, {
+        findings: [`Resource::${findingArn(fn, targets.table.tableArn)}/index/*`],
+        reason:
+          'Queries the global secondary indexes of the single table (declared in shared/app.ts); only that table.',
+      });
+    case 'table:write':
+      return grantNamed(fn, (f) => targets.table.grantWriteData(f), table, {
+        findings: ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
+        reason:
+          "Writes to the table encrypted with the customer-managed key need these KMS actions (CDK's grantWriteData), on that key only.",
+      });
+    case 'bus:put':
+      return grantNamed(fn, (f) => targets.eventBus.grantPutEventsTo(f), [
+        ENV.eventBusName,
+        targets.eventBus.eventBusName,
+      ]);
     case 'email:send': {
       const from = emailAddress(targets.email.from);
       const domain = from.slice(from.indexOf('@') + 1);
@@ -115,36 +125,23 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
       });
       return;
     }
-    case 'bucket:read': {
-      targets.bucket.grantRead(lambdaFn);
-      lambdaFn.addEnvironment(ENV.bucketName, targets.bucket.bucketName);
-      acknowledgeWildcards(
-        defaultPolicy(fn),
-        [
-          'Action::s3:GetObject*',
-          'Action::s3:GetBucket*',
-          'Action::s3:List*',
-          `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`,
-        ],
-        'Reads any export object of the exports bucket (object keys are generated per export); that bucket only.',
-      );
-      return;
-    }
-    case 'bucket:write': {
-      targets.bucket.grantPut(lambdaFn);
-      lambdaFn.addEnvironment(ENV.bucketName, targets.bucket.bucketName);
-      acknowledgeWildcards(
-        defaultPolicy(fn),
-        [
+    case 'bucket:read':
+      return grantNamed(fn, (f) => targets.bucket.grantRead(f), bucket, {
+        findings: ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', exportObjects()],
+        reason:
+          'Reads any export object of the exports bucket (object keys are generated per export); that bucket only.',
+      });
+    case 'bucket:write':
+      return grantNamed(fn, (f) => targets.bucket.grantPut(f), bucket, {
+        findings: [
           'Action::s3:Abort*',
           'Action::kms:ReEncrypt*',
           'Action::kms:GenerateDataKey*',
-          `Resource::${findingArn(fn, targets.bucket.arnForObjects('*'))}`,
+          exportObjects(),
         ],
-        'Writes export objects under generated keys into the KMS-encrypted exports bucket; that bucket and key only.',
-      );
-      return;
-    }
+        reason:
+          'Writes export objects under generated keys into the KMS-encrypted exports bucket; that bucket and key only.',
+      });
     case 'secret:unsubscribe': {
       // Trade-off: CloudFormation resolves this dynamic reference at deploy time, so the value sits in
       // the function configuration (readable by anyone allowed lambda:GetFunctionConfiguration) and

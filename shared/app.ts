@@ -1,6 +1,7 @@
 // The one declaration of the application. The CDK stack (infra/stack.ts) and the local runtime
 // (infra/local/) both read it: adding a function is one entry in `functions` plus its handler file.
-// Plain data only, so handlers can import it (route roles are enforced from here) at no cost.
+// Plain data only. A handler imports only its own route constant (below), which the HTTP chain
+// enforces roles from; the rest of the declaration is tree-shaken out of its bundle.
 import type { Role } from './auth/roles.js';
 import type { AuditAction } from './domain/privacy.js';
 
@@ -94,71 +95,298 @@ export type IndexName = (typeof table.indexes)[number]['name'];
 
 const READ_ROLES = ['admin', 'marketer', 'support'] as const;
 
+// HTTP routes of each function, one constant per function: its handler passes it to the HTTP chain
+// (shared/http/handler.ts), so a bundle holds its own routes and roles, not this whole declaration.
+export const systemRoutes = [
+  { method: 'GET', path: '/health', roles: 'public', summary: 'Liveness check' },
+  { method: 'GET', path: '/openapi.json', roles: 'public', summary: 'OpenAPI 3.1 document of this API' },
+] as const satisfies readonly HttpRoute[];
+
+export const customersRoutes = [
+  { method: 'POST', path: '/customers', roles: ['admin', 'ingest'], summary: 'Create a customer' },
+  { method: 'GET', path: '/customers', roles: READ_ROLES, summary: 'List customers' },
+  { method: 'GET', path: '/customers/{id}', roles: READ_ROLES, summary: 'Read a customer' },
+  {
+    method: 'PATCH',
+    path: '/customers/{id}',
+    roles: ['admin', 'ingest'],
+    summary: 'Update a customer (If-Match required)',
+  },
+  {
+    method: 'DELETE',
+    path: '/customers/{id}',
+    roles: ['admin'],
+    summary: 'Erase a customer and all their data',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const ordersRoutes = [
+  {
+    method: 'POST',
+    path: '/customers/{id}/orders',
+    roles: ['admin', 'ingest'],
+    summary: 'Record an order',
+  },
+  {
+    method: 'POST',
+    path: '/orders/batch',
+    roles: ['admin', 'ingest'],
+    summary: 'Record up to 100 orders of any customers, each answered on its own',
+  },
+  {
+    method: 'POST',
+    path: '/customers/{id}/orders/{orderId}/refund',
+    roles: ['admin', 'ingest'],
+    summary: 'Refund an order fully or partly, or cancel it',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const customerMergeRoutes = [
+  {
+    method: 'POST',
+    path: '/customers/{id}/merge',
+    roles: ['admin'],
+    summary: 'Merge a duplicate customer into this one (orders, events, feedback, complaints move)',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const activityRoutes = [
+  {
+    method: 'POST',
+    path: '/customers/{id}/events',
+    roles: ['admin', 'ingest'],
+    summary: 'Record an event of a customer',
+  },
+  {
+    method: 'POST',
+    path: '/events/batch',
+    roles: ['admin', 'ingest'],
+    summary: 'Record up to 100 events of any customers, each answered on its own',
+  },
+  {
+    method: 'POST',
+    path: '/customers/{id}/feedback',
+    roles: ['admin', 'support', 'ingest'],
+    summary: 'Record an NPS or CSAT answer',
+  },
+  {
+    method: 'GET',
+    path: '/customers/{id}/timeline',
+    roles: READ_ROLES,
+    summary: 'Everything a customer did and said, newest first',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const complaintsRoutes = [
+  {
+    method: 'POST',
+    path: '/customers/{id}/complaints',
+    roles: ['admin', 'support'],
+    summary: 'Open a complaint',
+  },
+  {
+    method: 'GET',
+    path: '/customers/{id}/complaints/{complaintId}',
+    roles: ['admin', 'support'],
+    summary: 'Read a complaint',
+  },
+  {
+    method: 'POST',
+    path: '/customers/{id}/complaints/{complaintId}/transition',
+    roles: ['admin', 'support'],
+    summary: 'Move a complaint to another status',
+  },
+  {
+    method: 'GET',
+    path: '/complaints',
+    roles: ['admin', 'support'],
+    summary: 'A support queue (open by default), oldest first',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const privacyRoutes = [
+  {
+    method: 'GET',
+    path: '/customers/{id}/export',
+    roles: ['admin'],
+    summary: 'Everything held about a customer, derived data included (data-subject access)',
+  },
+  {
+    method: 'GET',
+    path: '/audit',
+    roles: ['admin'],
+    summary: 'Who read, exported, changed or erased which customer, by customer or by day',
+    audit: false,
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const segmentDefinitionsRoutes = [
+  {
+    method: 'POST',
+    path: '/segments/definitions',
+    roles: ['admin', 'marketer'],
+    summary: 'Save a segment rule',
+  },
+  {
+    method: 'GET',
+    path: '/segments/definitions',
+    roles: ['admin', 'marketer'],
+    summary: 'List saved segments',
+  },
+  {
+    method: 'GET',
+    path: '/segments/definitions/{id}',
+    roles: ['admin', 'marketer'],
+    summary: 'Read a saved segment',
+  },
+  {
+    method: 'PUT',
+    path: '/segments/definitions/{id}',
+    roles: ['admin', 'marketer'],
+    summary: 'Replace a saved segment (If-Match optional)',
+  },
+  {
+    method: 'DELETE',
+    path: '/segments/definitions/{id}',
+    roles: ['admin', 'marketer'],
+    summary: 'Delete a saved segment no campaign uses',
+  },
+  {
+    method: 'POST',
+    path: '/segments/definitions/{id}/preview',
+    roles: ['admin', 'marketer'],
+    summary: 'How many customers the segment selects today, with a sample',
+    audit: 'read',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const campaignsApiRoutes = [
+  { method: 'POST', path: '/campaigns', roles: ['admin', 'marketer'], summary: 'Create a campaign' },
+  {
+    method: 'GET',
+    path: '/campaigns',
+    roles: ['admin', 'marketer'],
+    summary: 'List campaigns with their latest list',
+  },
+  { method: 'GET', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Read a campaign' },
+  {
+    method: 'PUT',
+    path: '/campaigns/{id}',
+    roles: ['admin', 'marketer'],
+    summary: 'Replace a campaign (If-Match optional)',
+  },
+  {
+    method: 'DELETE',
+    path: '/campaigns/{id}',
+    roles: ['admin', 'marketer'],
+    summary: 'Delete a campaign and its run history',
+  },
+  {
+    method: 'GET',
+    path: '/campaigns/{id}/runs',
+    roles: ['admin', 'marketer'],
+    summary: "A campaign's lists, newest first",
+  },
+  {
+    method: 'GET',
+    path: '/campaigns/{id}/runs/{runId}',
+    roles: ['admin', 'marketer'],
+    summary: 'One list run with its summary',
+  },
+  {
+    method: 'GET',
+    path: '/campaigns/{id}/runs/{runId}/download',
+    roles: ['admin', 'marketer'],
+    summary: "Redirect (302) to a short-lived link to the run's CSV",
+    audit: 'export',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const analyticsApiRoutes = [
+  {
+    method: 'GET',
+    path: '/analytics/model',
+    roles: ['admin', 'marketer'],
+    summary: 'The fitted BG/NBD and Gamma-Gamma models of a run',
+  },
+  {
+    method: 'GET',
+    path: '/segments',
+    roles: ['admin', 'marketer'],
+    summary: 'RFM segment profiles with their trend',
+  },
+  {
+    method: 'GET',
+    path: '/segments/{name}',
+    roles: ['admin', 'marketer'],
+    summary: 'One RFM segment profile with its trend',
+  },
+  {
+    method: 'GET',
+    path: '/analytics/kpis',
+    roles: ['admin', 'marketer'],
+    summary: 'Retention by cohort, repeat-purchase rate, average CLV, CAC per channel',
+  },
+  {
+    method: 'PUT',
+    path: '/analytics/acquisition-costs',
+    roles: ['admin', 'marketer'],
+    summary: 'Acquisition spend of a month by channel (for CAC)',
+  },
+] as const satisfies readonly HttpRoute[];
+
+export const messagesApiRoutes = [
+  {
+    method: 'GET',
+    path: '/unsubscribe',
+    roles: 'public',
+    summary: 'Unsubscribe confirmation page (changes nothing)',
+  },
+  {
+    method: 'POST',
+    path: '/unsubscribe',
+    roles: 'public',
+    summary: 'One-click unsubscribe (RFC 8058), idempotent',
+  },
+  {
+    method: 'GET',
+    path: '/messages/stats',
+    roles: ['admin', 'marketer'],
+    summary: 'Sends, skips, suppressions, unsubscribes and win-back conversions per campaign and month',
+    audit: false,
+  },
+] as const satisfies readonly HttpRoute[];
+
 export const functions = {
   system: {
     entry: 'functions/system.ts',
     description: 'Health check and the OpenAPI document',
     grants: [],
-    routes: [
-      { method: 'GET', path: '/health', roles: 'public', summary: 'Liveness check' },
-      { method: 'GET', path: '/openapi.json', roles: 'public', summary: 'OpenAPI 3.1 document of this API' },
-    ],
+    routes: systemRoutes,
   },
   customers: {
     entry: 'functions/customers.ts',
     description: 'Customer profiles: create, read, update, list, erase',
     grants: ['table:read', 'table:write'],
-    routes: [
-      { method: 'POST', path: '/customers', roles: ['admin', 'ingest'], summary: 'Create a customer' },
-      { method: 'GET', path: '/customers', roles: READ_ROLES, summary: 'List customers' },
-      { method: 'GET', path: '/customers/{id}', roles: READ_ROLES, summary: 'Read a customer' },
-      {
-        method: 'PATCH',
-        path: '/customers/{id}',
-        roles: ['admin', 'ingest'],
-        summary: 'Update a customer (If-Match required)',
-      },
-      {
-        method: 'DELETE',
-        path: '/customers/{id}',
-        roles: ['admin'],
-        summary: 'Erase a customer and all their data',
-      },
-    ],
+    routes: customersRoutes,
   },
   orders: {
     entry: 'functions/orders.ts',
-    description:
-      'Orders, refunds and cancellations (aggregates in the same write), batches, merging duplicates',
+    description: 'Orders, refunds and cancellations (aggregates in the same write), batches',
     grants: ['table:read', 'table:write', 'bus:put'],
     memoryMb: 1024,
     timeoutSeconds: 29,
-    routes: [
-      {
-        method: 'POST',
-        path: '/customers/{id}/orders',
-        roles: ['admin', 'ingest'],
-        summary: 'Record an order',
-      },
-      {
-        method: 'POST',
-        path: '/orders/batch',
-        roles: ['admin', 'ingest'],
-        summary: 'Record up to 100 orders of any customers, each answered on its own',
-      },
-      {
-        method: 'POST',
-        path: '/customers/{id}/orders/{orderId}/refund',
-        roles: ['admin', 'ingest'],
-        summary: 'Refund an order fully or partly, or cancel it',
-      },
-      {
-        method: 'POST',
-        path: '/customers/{id}/merge',
-        roles: ['admin'],
-        summary: 'Merge a duplicate customer into this one (orders, events, feedback, complaints move)',
-      },
-    ],
+    routes: ordersRoutes,
+  },
+  // Its own function: merging moves orders, events and claims between partitions (a rare admin
+  // operation), so neither customers nor orders carries its code (docs/performance.md).
+  'customer-merge': {
+    entry: 'functions/customer-merge.ts',
+    description: 'Merging a duplicate customer into the surviving one',
+    grants: ['table:read', 'table:write', 'bus:put'],
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    routes: customerMergeRoutes,
   },
   activity: {
     entry: 'functions/activity.ts',
@@ -166,83 +394,19 @@ export const functions = {
     grants: ['table:read', 'table:write'],
     // A batch of 100 events is a few transactions; head-room under API Gateway's 30 s limit.
     timeoutSeconds: 25,
-    routes: [
-      {
-        method: 'POST',
-        path: '/customers/{id}/events',
-        roles: ['admin', 'ingest'],
-        summary: 'Record an event of a customer',
-      },
-      {
-        method: 'POST',
-        path: '/events/batch',
-        roles: ['admin', 'ingest'],
-        summary: 'Record up to 100 events of any customers, each answered on its own',
-      },
-      {
-        method: 'POST',
-        path: '/customers/{id}/feedback',
-        roles: ['admin', 'support', 'ingest'],
-        summary: 'Record an NPS or CSAT answer',
-      },
-      {
-        method: 'GET',
-        path: '/customers/{id}/timeline',
-        roles: READ_ROLES,
-        summary: 'Everything a customer did and said, newest first',
-      },
-    ],
+    routes: activityRoutes,
   },
   complaints: {
     entry: 'functions/complaints.ts',
     description: 'Complaint tickets: open, move through their lifecycle, support queues',
     grants: ['table:read', 'table:write'],
-    routes: [
-      {
-        method: 'POST',
-        path: '/customers/{id}/complaints',
-        roles: ['admin', 'support'],
-        summary: 'Open a complaint',
-      },
-      {
-        method: 'GET',
-        path: '/customers/{id}/complaints/{complaintId}',
-        roles: ['admin', 'support'],
-        summary: 'Read a complaint',
-      },
-      {
-        method: 'POST',
-        path: '/customers/{id}/complaints/{complaintId}/transition',
-        roles: ['admin', 'support'],
-        summary: 'Move a complaint to another status',
-      },
-      {
-        method: 'GET',
-        path: '/complaints',
-        roles: ['admin', 'support'],
-        summary: 'A support queue (open by default), oldest first',
-      },
-    ],
+    routes: complaintsRoutes,
   },
   privacy: {
     entry: 'functions/privacy.ts',
     description: 'Data-subject export and the audit trail of who touched which customer',
     grants: ['table:read', 'table:write'],
-    routes: [
-      {
-        method: 'GET',
-        path: '/customers/{id}/export',
-        roles: ['admin'],
-        summary: 'Everything held about a customer, derived data included (data-subject access)',
-      },
-      {
-        method: 'GET',
-        path: '/audit',
-        roles: ['admin'],
-        summary: 'Who read, exported, changed or erased which customer, by customer or by day',
-        audit: false,
-      },
-    ],
+    routes: privacyRoutes,
   },
   // Declared before analytics-api: the local gateway matches routes in declaration order, and
   // `GET /segments/definitions` must win over `GET /segments/{name}` (as it does on API Gateway).
@@ -250,92 +414,14 @@ export const functions = {
     entry: 'functions/segment-definitions.ts',
     description: 'Saved segments: rules over profile and computed fields, with a preview',
     grants: ['table:read', 'table:write'],
-    routes: [
-      {
-        method: 'POST',
-        path: '/segments/definitions',
-        roles: ['admin', 'marketer'],
-        summary: 'Save a segment rule',
-      },
-      {
-        method: 'GET',
-        path: '/segments/definitions',
-        roles: ['admin', 'marketer'],
-        summary: 'List saved segments',
-      },
-      {
-        method: 'GET',
-        path: '/segments/definitions/{id}',
-        roles: ['admin', 'marketer'],
-        summary: 'Read a saved segment',
-      },
-      {
-        method: 'PUT',
-        path: '/segments/definitions/{id}',
-        roles: ['admin', 'marketer'],
-        summary: 'Replace a saved segment (If-Match optional)',
-      },
-      {
-        method: 'DELETE',
-        path: '/segments/definitions/{id}',
-        roles: ['admin', 'marketer'],
-        summary: 'Delete a saved segment no campaign uses',
-      },
-      {
-        method: 'POST',
-        path: '/segments/definitions/{id}/preview',
-        roles: ['admin', 'marketer'],
-        summary: 'How many customers the segment selects today, with a sample',
-        audit: 'read',
-      },
-    ],
+    routes: segmentDefinitionsRoutes,
     timeoutSeconds: 29,
   },
   'campaigns-api': {
     entry: 'functions/campaigns-api.ts',
     description: 'Campaigns, their list runs, and list downloads (marketers and admins; never support)',
     grants: ['table:read', 'table:write', 'bucket:read'],
-    routes: [
-      { method: 'POST', path: '/campaigns', roles: ['admin', 'marketer'], summary: 'Create a campaign' },
-      {
-        method: 'GET',
-        path: '/campaigns',
-        roles: ['admin', 'marketer'],
-        summary: 'List campaigns with their latest list',
-      },
-      { method: 'GET', path: '/campaigns/{id}', roles: ['admin', 'marketer'], summary: 'Read a campaign' },
-      {
-        method: 'PUT',
-        path: '/campaigns/{id}',
-        roles: ['admin', 'marketer'],
-        summary: 'Replace a campaign (If-Match optional)',
-      },
-      {
-        method: 'DELETE',
-        path: '/campaigns/{id}',
-        roles: ['admin', 'marketer'],
-        summary: 'Delete a campaign and its run history',
-      },
-      {
-        method: 'GET',
-        path: '/campaigns/{id}/runs',
-        roles: ['admin', 'marketer'],
-        summary: "A campaign's lists, newest first",
-      },
-      {
-        method: 'GET',
-        path: '/campaigns/{id}/runs/{runId}',
-        roles: ['admin', 'marketer'],
-        summary: 'One list run with its summary',
-      },
-      {
-        method: 'GET',
-        path: '/campaigns/{id}/runs/{runId}/download',
-        roles: ['admin', 'marketer'],
-        summary: "Redirect (302) to a short-lived link to the run's CSV",
-        audit: 'export',
-      },
-    ],
+    routes: campaignsApiRoutes,
   },
   'campaign-lists': {
     entry: 'functions/campaign-lists.ts',
@@ -387,38 +473,7 @@ export const functions = {
     entry: 'functions/analytics-api.ts',
     description: 'Segment profiles, the fitted churn and value models, KPIs and acquisition costs',
     grants: ['table:read', 'table:write'],
-    routes: [
-      {
-        method: 'GET',
-        path: '/analytics/model',
-        roles: ['admin', 'marketer'],
-        summary: 'The fitted BG/NBD and Gamma-Gamma models of a run',
-      },
-      {
-        method: 'GET',
-        path: '/segments',
-        roles: ['admin', 'marketer'],
-        summary: 'RFM segment profiles with their trend',
-      },
-      {
-        method: 'GET',
-        path: '/segments/{name}',
-        roles: ['admin', 'marketer'],
-        summary: 'One RFM segment profile with its trend',
-      },
-      {
-        method: 'GET',
-        path: '/analytics/kpis',
-        roles: ['admin', 'marketer'],
-        summary: 'Retention by cohort, repeat-purchase rate, average CLV, CAC per channel',
-      },
-      {
-        method: 'PUT',
-        path: '/analytics/acquisition-costs',
-        roles: ['admin', 'marketer'],
-        summary: 'Acquisition spend of a month by channel (for CAC)',
-      },
-    ],
+    routes: analyticsApiRoutes,
   },
   birthday: {
     entry: 'functions/birthday.ts',
@@ -474,27 +529,7 @@ export const functions = {
     entry: 'functions/messages-api.ts',
     description: 'One-click unsubscribe (public, signed links) and message statistics per campaign',
     grants: ['table:read', 'table:write', 'secret:unsubscribe'],
-    routes: [
-      {
-        method: 'GET',
-        path: '/unsubscribe',
-        roles: 'public',
-        summary: 'Unsubscribe confirmation page (changes nothing)',
-      },
-      {
-        method: 'POST',
-        path: '/unsubscribe',
-        roles: 'public',
-        summary: 'One-click unsubscribe (RFC 8058), idempotent',
-      },
-      {
-        method: 'GET',
-        path: '/messages/stats',
-        roles: ['admin', 'marketer'],
-        summary: 'Sends, skips, suppressions, unsubscribes and win-back conversions per campaign and month',
-        audit: false,
-      },
-    ],
+    routes: messagesApiRoutes,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -505,16 +540,30 @@ export interface DeclaredRoute extends HttpRoute {
   readonly routeKey: string;
 }
 
+let declaredRoutes: Map<string, DeclaredRoute> | undefined;
+
+/** Every HTTP route, by route key (built once: the declaration is constant). */
+function routesByKey(): Map<string, DeclaredRoute> {
+  if (declaredRoutes) return declaredRoutes;
+  declaredRoutes = new Map();
+  for (const [functionName, fn] of Object.entries(functions as Record<string, FunctionSpec>)) {
+    for (const route of fn.routes ?? []) {
+      const routeKey = `${route.method} ${route.path}`;
+      if (declaredRoutes.has(routeKey)) throw new Error(`route ${routeKey} is declared twice`);
+      declaredRoutes.set(routeKey, { ...route, functionName, routeKey });
+    }
+  }
+  return declaredRoutes;
+}
+
 /** Every HTTP route of the application with the function that serves it. */
 export function allRoutes(): DeclaredRoute[] {
-  return Object.entries(functions as Record<string, FunctionSpec>).flatMap(([functionName, fn]) =>
-    (fn.routes ?? []).map((route) => ({ ...route, functionName, routeKey: `${route.method} ${route.path}` })),
-  );
+  return [...routesByKey().values()];
 }
 
 /** The route declared for an API Gateway route key (`GET /customers/{id}`). */
 export function routeFor(routeKey: string): DeclaredRoute | undefined {
-  return allRoutes().find((route) => route.routeKey === routeKey);
+  return routesByKey().get(routeKey);
 }
 
 /** Every declared job (schedule) with the function that runs it. */

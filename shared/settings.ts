@@ -7,16 +7,19 @@ import { ConfigError, config } from './config.js';
 
 let overrides: Record<string, unknown> | undefined;
 
-function allOverrides(): Record<string, unknown> {
-  if (overrides) return overrides;
-  const raw = config().settings;
+/** The overrides in RETAIN_SETTINGS text (also read at deployment, from CDK context). */
+export function parseOverrides(raw: string | undefined): Record<string, unknown> {
   try {
     const parsed: unknown = raw ? JSON.parse(raw) : {};
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    overrides = parsed as Record<string, unknown>;
+    return parsed as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`RETAIN_SETTINGS is not a JSON object: ${(error as Error).message}`);
   }
+}
+
+function allOverrides(): Record<string, unknown> {
+  overrides ??= parseOverrides(config().settings);
   return overrides;
 }
 
@@ -32,7 +35,19 @@ export function settingsSection<S extends z.core.$ZodType>(
   defaults: z.infer<S>,
 ): z.infer<S> {
   if (cache.has(section)) return cache.get(section) as z.infer<S>;
-  const override = allOverrides()[section];
+  const parsed = sectionFrom(allOverrides(), section, schema, defaults);
+  cache.set(section, parsed);
+  return parsed;
+}
+
+/** One section of the given overrides, merged over its defaults and validated (pure). */
+export function sectionFrom<S extends z.core.$ZodType>(
+  overrides: Record<string, unknown>,
+  section: string,
+  schema: S,
+  defaults: z.infer<S>,
+): z.infer<S> {
+  const override = overrides[section];
   const merged =
     override && typeof override === 'object' && !Array.isArray(override)
       ? { ...(defaults as object), ...(override as object) }
@@ -44,7 +59,6 @@ export function settingsSection<S extends z.core.$ZodType>(
     );
     throw new ConfigError(`RETAIN_SETTINGS is invalid: ${fields.join('; ')}`);
   }
-  cache.set(section, parsed.data);
   return parsed.data as z.infer<S>;
 }
 

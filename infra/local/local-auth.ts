@@ -16,6 +16,17 @@ export interface LocalAuth {
   verify(token: string): Promise<JWTPayload>;
 }
 
+/** Tokens kept verified; past it the cache starts over (a local stack sees a few tokens per role). */
+const MAX_CACHED_TOKENS = 10_000;
+
+/** Not expired and already valid (`exp` and `nbf` are seconds), as jwtVerify would check. */
+function stillValid(payload: JWTPayload, nowSeconds = Date.now() / 1000): boolean {
+  return (
+    (payload.exp === undefined || payload.exp > nowSeconds) &&
+    (payload.nbf === undefined || payload.nbf <= nowSeconds)
+  );
+}
+
 /** Loads the signing key from `file`, creating it on first use (so tokens survive restarts). */
 export async function localAuth(file?: string): Promise<LocalAuth> {
   let privateJwk: JWK;
@@ -36,6 +47,12 @@ export async function localAuth(file?: string): Promise<LocalAuth> {
   }
   const privateKey: Key = await importJWK(privateJwk, 'RS256');
   const publicKey: Key = await importJWK(publicJwk, 'RS256');
+  // Verified tokens, by their exact text, until they expire: a JWT cannot change without failing
+  // its signature, so verifying the same string again (an RS256 check, most of the local API's
+  // auth cost) can only give the same answer until `exp`. API Gateway saves that work too: it
+  // caches the issuer's signing keys, and its Lambda authorizers cache their result per token for
+  // a TTL (`authorizerResultTtlInSeconds`). Neither checks revocation before `exp`, nor does this.
+  const verified = new Map<string, JWTPayload>();
 
   return {
     async issue(role, options = {}) {
@@ -58,6 +75,9 @@ export async function localAuth(file?: string): Promise<LocalAuth> {
         .sign(privateKey);
     },
     async verify(token) {
+      const cachedPayload = verified.get(token);
+      if (cachedPayload && stillValid(cachedPayload)) return cachedPayload;
+      verified.delete(token);
       const { payload } = await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, algorithms: ['RS256'] });
       // API Gateway accepts a token whose `aud` or `client_id` is one of the configured audiences.
       const audience = payload.aud ?? payload.client_id;
@@ -65,6 +85,8 @@ export async function localAuth(file?: string): Promise<LocalAuth> {
       if (!audiences.some((value) => Object.values(LOCAL_CLIENTS).includes(value as never))) {
         throw new Error('token audience is not a known client');
       }
+      if (verified.size >= MAX_CACHED_TOKENS) verified.clear();
+      verified.set(token, payload);
       return payload;
     },
   };

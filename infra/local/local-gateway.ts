@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { allRoutes } from '../../shared/app.js';
+import { corsHeaders, corsMethods, corsSettings } from '../../shared/cors.js';
 import { log } from '../../shared/log.js';
 import type { LocalAuth } from './local-auth.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
@@ -88,10 +89,20 @@ export function startGateway(options: {
   host?: string;
 }): Promise<{ server: Server; url: string }> {
   const routes = compile();
+  // As API Gateway's corsPreflight, from the same `cors` settings section (none allowed by default).
+  const cors = corsSettings();
+  const preflight = { methods: corsMethods(routes) };
 
   async function answer(request: IncomingMessage): Promise<APIGatewayProxyStructuredResultV2> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
+    if (
+      method === 'OPTIONS' &&
+      cors.allowedOrigins.length &&
+      request.headers['access-control-request-method']
+    ) {
+      return { statusCode: 204, headers: corsHeaders(cors, request.headers.origin, preflight) };
+    }
     let matched: { route: CompiledRoute; values: string[] } | undefined;
     for (const route of routes) {
       const match = route.method === method ? route.pattern.exec(url.pathname) : null;
@@ -176,6 +187,7 @@ export function startGateway(options: {
       .then((result) => {
         const headers: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+        if (request.method !== 'OPTIONS') Object.assign(headers, corsHeaders(cors, request.headers.origin));
         if (result.cookies?.length) headers['set-cookie'] = result.cookies;
         response.writeHead(result.statusCode ?? 200, headers);
         response.end(

@@ -16,6 +16,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { allJobs, table } from '../../shared/app.js';
 import type { Role } from '../../shared/auth/roles.js';
 import { ENV, resetConfig } from '../../shared/config.js';
+import { resetSettings } from '../../shared/settings.js';
 import { type Running, freePort, startDynamoDbLocal, startS3, startSes } from './emulators.js';
 import { localAuth, type LocalAuth } from './local-auth.js';
 import { type LocalBus, startLocalBus } from './local-bus.js';
@@ -32,6 +33,8 @@ export interface LocalStackOptions {
   /** Fire the declared schedules (npm start: yes; tests run jobs explicitly). */
   scheduler: boolean;
   businessTimeZone?: string;
+  /** RETAIN_SETTINGS (JSON object text) for this stack; default: the process's own. */
+  settings?: string;
   dataDir?: string;
 }
 
@@ -160,9 +163,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
       [ENV.businessTimeZone]: options.businessTimeZone ?? process.env[ENV.businessTimeZone] ?? 'UTC',
       [ENV.s3ForcePathStyle]: 'true',
+      ...(options.settings === undefined ? {} : { [ENV.settings]: options.settings }),
     };
     Object.assign(process.env, env);
     resetConfig();
+    resetSettings();
 
     const sdk = { region: env.AWS_REGION, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
     const dynamoClient = new DynamoDBClient({ ...sdk, endpoint: dynamodb.url });

@@ -3,7 +3,7 @@ import { eventInputSchema, eventReceiptSchema, MAX_BATCH } from '../domain/activ
 import { feedbackInputSchema, feedbackViewSchema } from '../domain/feedback.js';
 import { kindFilterSchema, timelineEntrySchema } from '../domain/timeline.js';
 import { contract } from '../http/handler.js';
-import { customerIdParams } from './customers-contract.js';
+import { customerIdParams } from './customer-id.js';
 
 const fieldIssueSchema = z.object({ field: z.string(), message: z.string() });
 

@@ -8,7 +8,7 @@ import {
 } from '../domain/complaint.js';
 import { contract } from '../http/handler.js';
 import { complaintSettings } from '../use-cases/activity-settings.js';
-import { customerIdParams } from './customers-contract.js';
+import { customerIdParams } from './customer-id.js';
 
 const complaintParams = z.strictObject({
   ...customerIdParams.shape,

@@ -3,10 +3,9 @@ import { createCustomerSchema, customerViewSchema, patchCustomerSchema } from '.
 import { LIFECYCLE_STAGES, VALUE_TIERS } from '../domain/customer-scores.js';
 import { contract } from '../http/handler.js';
 import { customerScoresSchema, segmentName } from './analytics-contract.js';
+import { customerIdParams } from './customer-id.js';
 
-export const customerIdParams = z.strictObject({
-  id: z.string().check(z.regex(/^cus_[0-9A-Z]{26}$/, 'must be a customer id like cus_01J…')),
-});
+export { customerIdParams };
 
 const pageSize = z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25);
 

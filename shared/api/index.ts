@@ -4,6 +4,7 @@ import { activityContract } from './activity-contract.js';
 import { analyticsContract } from './analytics-contract.js';
 import { campaignsContract, segmentDefinitionsContract } from './campaigns-contract.js';
 import { complaintsContract } from './complaints-contract.js';
+import { customerMergeContract } from './customer-merge-contract.js';
 import { customersContract } from './customers-contract.js';
 import { messagesContract } from './messages-contract.js';
 import { ordersContract } from './orders-contract.js';
@@ -14,6 +15,7 @@ export const allContracts: Record<string, RouteContract> = {
   ...systemContract,
   ...customersContract,
   ...ordersContract,
+  ...customerMergeContract,
   ...privacyContract,
   ...activityContract,
   ...complaintsContract,

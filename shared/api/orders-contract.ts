@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { createCustomerSchema, customerViewSchema } from '../domain/customer.js';
+import { createCustomerSchema } from '../domain/customer.js';
 import {
   businessIdSchema,
   MAX_ORDER_BATCH,
@@ -8,15 +8,9 @@ import {
   refundInputSchema,
 } from '../domain/order.js';
 import { contract } from '../http/handler.js';
-import { customerIdParams } from './customers-contract.js';
+import { idempotencyHeader } from '../http/idempotency.js';
+import { customerIdParams } from './customer-id.js';
 
-const idempotencyHeader = {
-  'Idempotency-Key': {
-    required: false,
-    description:
-      'Any POST may carry one (1–255 printable characters): a retry with the same key answers the first response',
-  },
-};
 
 export const orderParams = z.strictObject({
   id: customerIdParams.shape.id,
@@ -95,17 +89,6 @@ export const refundResultSchema = z.object({
   }),
 });
 
-export const mergeBodySchema = z.strictObject({
-  /** The duplicate profile, merged into the one in the path and then gone (301 to the survivor). */
-  duplicateId: customerIdParams.shape.id,
-});
-
-export const mergeResultSchema = z.object({
-  customer: customerViewSchema,
-  mergedId: z.string(),
-  movedItems: z.number(),
-});
-
 export const ordersContract = contract({
   'POST /customers/{id}/orders': {
     params: customerIdParams,
@@ -125,12 +108,6 @@ export const ordersContract = contract({
     body: refundInputSchema,
     response: refundResultSchema,
     status: 201,
-    headers: idempotencyHeader,
-  },
-  'POST /customers/{id}/merge': {
-    params: customerIdParams,
-    body: mergeBodySchema,
-    response: mergeResultSchema,
     headers: idempotencyHeader,
   },
 });

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { AUDIT_ACTIONS, CUSTOMER_ID_PATTERN } from '../domain/privacy.js';
 import { contract } from '../http/handler.js';
-import { customerIdParams } from './customers-contract.js';
+import { customerIdParams } from './customer-id.js';
 
 const record = z.record(z.string(), z.unknown());
 

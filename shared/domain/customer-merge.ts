@@ -2,6 +2,7 @@
 // with. Pure: no I/O. (Orders and other timeline items move as they are; the aggregates are
 // recomputed from the orders: see `activityFromOrders`.)
 import { CONSENT_CHANNELS, PROFILE_FIELDS, type ProfileFields } from './customer.js';
+import type { MessagingState } from './messaging/decision.js';
 
 export const UNIQUE_FIELDS = ['email', 'phone', 'externalId'] as const;
 export type UniqueField = (typeof UNIQUE_FIELDS)[number];
@@ -36,4 +37,25 @@ export function mergeProfiles(survivor: ProfileFields, duplicate: ProfileFields)
 /** Uniqueness claims of the duplicate the survivor takes over (it had no value of its own). */
 export function claimsTakenOver(survivor: ProfileFields, duplicate: ProfileFields): UniqueField[] {
   return UNIQUE_FIELDS.filter((field) => survivor[field] === undefined && duplicate[field] !== undefined);
+}
+
+const latest = (a: string | undefined, b: string | undefined) =>
+  a === undefined ? b : b === undefined ? a : Date.parse(b) > Date.parse(a) ? b : a;
+
+/**
+ * What the survivor's messaging state remembers after the merge: the stricter of the two, as one
+ * person was messaged under both profiles. The latest marketing send (frequency cap) and win-back
+ * (cooldown) of either, and every win-back sent to either (the sunset rule counts them).
+ */
+export function mergeMessagingStates(survivor: MessagingState, duplicate: MessagingState): MessagingState {
+  const lastMarketingAt = latest(survivor.lastMarketingAt, duplicate.lastMarketingAt);
+  const lastWinbackAt = latest(survivor.lastWinbackAt, duplicate.lastWinbackAt);
+  const winbackSends = [
+    ...new Set([...(survivor.winbackSends ?? []), ...(duplicate.winbackSends ?? [])]),
+  ].sort((a, b) => Date.parse(a) - Date.parse(b));
+  return {
+    ...(lastMarketingAt ? { lastMarketingAt } : {}),
+    ...(lastWinbackAt ? { lastWinbackAt } : {}),
+    winbackSends,
+  };
 }

@@ -98,20 +98,8 @@ export interface RefundRecord {
 }
 
 /** An order as stored on the customer's timeline and shown by the API. */
-export interface OrderRecord {
-  orderId: string;
+export interface OrderRecord extends PreparedOrder {
   customerId: string;
-  /** Canonical UTC time of the order (`at` on the timeline). */
-  orderedAt: string;
-  amount: number;
-  currency: string;
-  /** Rate used to convert `amount` (1 unit of `currency` = rate units of `valueCurrency`). */
-  exchangeRate: number;
-  /** `amount` in the business currency. */
-  value: number;
-  valueCurrency: string;
-  items: OrderItem[];
-  channel?: string;
   status: OrderStatus;
   refundedAmount: number;
   refundedValue: number;
@@ -167,10 +155,13 @@ export interface OrderContext {
 /** A validated order ready to store: canonical UTC time, value in the business currency. */
 export interface PreparedOrder {
   orderId: string;
+  /** Canonical UTC time of the order (`at` on the timeline). */
   orderedAt: string;
   amount: number;
   currency: string;
+  /** Rate used to convert `amount` (1 unit of `currency` = rate units of `valueCurrency`). */
   exchangeRate: number;
+  /** `amount` in the business currency. */
   value: number;
   valueCurrency: string;
   items: OrderItem[];

@@ -1,12 +1,12 @@
 // The one HTTP middleware chain: header normaliser → Idempotency-Key (POSTs, idempotency.ts) →
-// auth (roles from shared/app.ts) → JSON body parsing → zod validation → use case → output
+// auth (roles from the function's route constant in shared/app.ts) → JSON body parsing → zod validation → use case → output
 // schema; every error becomes problem+json in one place (problem.ts). Handlers only declare
 // routes: schemas plus a call into a use case.
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { type DeclaredRoute, routeFor } from '../app.js';
+import type { HttpRoute } from '../app.js';
 import { hasAnyRole, type Principal, principalFromClaims } from '../auth/roles.js';
 import { ValidationError } from '../domain/errors.js';
 import { maskContactData, seesContactData } from '../domain/privacy.js';
@@ -73,7 +73,7 @@ export type Handlers<C extends Record<string, RouteContract>> = { [K in keyof C]
 
 const DEFAULT_MAX_BODY = 256 * 1024;
 
-function authorize(declared: DeclaredRoute, event: HttpEvent): Principal | undefined {
+function authorize(declared: HttpRoute, event: HttpEvent): Principal | undefined {
   if (declared.roles === 'public') return undefined;
   const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
   if (!principal) {
@@ -147,21 +147,24 @@ function toResult(reply: Reply, responseSchema: Schema | undefined, principal?: 
 }
 
 /**
- * A Lambda handler serving some routes of a contract (keys are API Gateway route keys declared in
- * shared/app.ts, which also says who may call each).
+ * A Lambda handler serving some routes of a contract. `declared` is the function's route constant
+ * from shared/app.ts (`customersRoutes`…): the route keys it may serve and who may call each. Only
+ * that constant, not the whole declaration, ends up in the function's bundle.
  */
 export function httpHandler<C extends Record<string, RouteContract>, K extends keyof C & string>(
+  declared: readonly HttpRoute[],
   routes: C,
   handlers: Pick<Handlers<C>, K>,
 ) {
+  const routeOf = new Map(declared.map((route) => [`${route.method} ${route.path}`, route]));
   for (const routeKey of Object.keys(handlers)) {
-    if (!routeFor(routeKey)) throw new Error(`route ${routeKey} is not declared in shared/app.ts`);
+    if (!routeOf.has(routeKey)) throw new Error(`route ${routeKey} is not declared for this function`);
   }
 
   const dispatch = async (event: HttpEvent): Promise<HttpResult> => {
     const definition = routes[event.routeKey] as RouteContract | undefined;
     const handle = (handlers as Record<string, RouteHandler<RouteContract>>)[event.routeKey];
-    const declared = routeFor(event.routeKey);
+    const declared = routeOf.get(event.routeKey);
     if (!definition || !handle || !declared)
       throw new HttpProblem(404, 'Not found', `no route ${event.routeKey}`);
     const principal = authorize(declared, event);
@@ -215,7 +218,7 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
         },
       })
       // After the error mapper, so its onError (freeing the key) runs before the mapping.
-      .use(idempotencyMiddleware())
+      .use(idempotencyMiddleware((routeKey) => routeOf.get(routeKey)))
       .handler(dispatch)
   );
 }

@@ -11,7 +11,7 @@
 // unprotected.
 import { createHash, randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import { routeFor } from '../app.js';
+import type { HttpRoute } from '../app.js';
 import { principalFromClaims } from '../auth/roles.js';
 import { config } from '../config.js';
 import { ValidationError } from '../domain/errors.js';
@@ -20,6 +20,14 @@ import type { HttpEvent, HttpResult } from './handler.js';
 import { HttpProblem } from './problem.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** The header as contracts document it (`headers` of a POST route, for the OpenAPI document). */
+export const idempotencyHeader = {
+  'Idempotency-Key': {
+    required: false,
+    description:
+      'Any POST may carry one (1–255 printable characters): a retry with the same key answers the first response',
+  },
+};
 const FIELD = 'Idempotency-Key';
 const KEY_PATTERN = /^[\x21-\x7E][\x20-\x7E]{0,254}$/;
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -161,7 +169,9 @@ interface Held {
  * The middleware of the HTTP chain (shared/http/handler.ts). Before: a POST with the header claims
  * the key or answers with the stored response. After: stores the response. On error: frees the key.
  */
-export function idempotencyMiddleware(): MiddlewareObj<HttpEvent, HttpResult> {
+export function idempotencyMiddleware(
+  routeFor: (routeKey: string) => HttpRoute | undefined,
+): MiddlewareObj<HttpEvent, HttpResult> {
   const held = new WeakMap<object, Held>();
   return {
     before: async (request) => {

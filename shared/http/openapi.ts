@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route declarations (shared/app.ts: paths, roles)
-// and the contracts (shared/api/*-contract.ts: the zod schemas the handlers enforce).
+// and the contracts (shared/api/*-contract.ts: the zod schemas the handlers enforce). Run at build
+// time (`npm run docs:openapi`, infra/openapi-document.ts), never inside a function.
 import * as z from 'zod/mini';
 import { allRoutes } from '../app.js';
 import type { RouteContract } from './handler.js';
@@ -73,9 +74,12 @@ function parameters(contract: RouteContract, path: string) {
   return result;
 }
 
+/** The document's `info`. */
+export const OPENAPI_INFO = { title: 'Retain API', version: '1.0.0' };
+
 export function buildOpenApi(
   contracts: Record<string, RouteContract>,
-  info: { title: string; version: string },
+  info: { title: string; version: string } = OPENAPI_INFO,
 ) {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of allRoutes()) {

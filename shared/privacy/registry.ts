@@ -46,7 +46,7 @@ export interface ItemTypeSpec {
 const UNTIL_ERASED = 'until the customer is erased';
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
-export const ITEM_TYPES: readonly ItemTypeSpec[] = [
+const ownItemTypes = (): ItemTypeSpec[] => [
   {
     type: 'customer',
     description: 'The profile: contact data, consent, aggregates of orders and events, nightly scores',
@@ -315,12 +315,18 @@ export const ITEM_TYPES: readonly ItemTypeSpec[] = [
     retention: 'until deleted by a marketer',
     reason: 'describes a campaign, not a customer',
   },
-  ...CAMPAIGN_ITEM_TYPES,
 ];
 
-const byType = new Map(ITEM_TYPES.map((spec) => [spec.type, spec]));
+// A call marked pure rather than a literal with spreads (which esbuild must assume have effects): a
+// bundle that reaches this file without reading the registry (through customer-repository) leaves
+// it out.
+export const ITEM_TYPES: readonly ItemTypeSpec[] = /* @__PURE__ */ ownItemTypes().concat(CAMPAIGN_ITEM_TYPES);
+
+// Built on first use, not at module scope, for the same reason.
+let byType: Map<string, ItemTypeSpec> | undefined;
 
 export function itemType(type: string): ItemTypeSpec | undefined {
+  byType ??= new Map(ITEM_TYPES.map((spec) => [spec.type, spec]));
   return byType.get(type);
 }
 

@@ -6,7 +6,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -14,7 +13,8 @@ import { documentClient, tableName } from '../clients/dynamodb.js';
 import type { CustomerScores } from '../domain/customer-scores.js';
 import { type Page, type StoredCustomer, fromItem } from './customer-repository.js';
 import { cursor, isConditionFailure, queryAll } from './dynamo-helpers.js';
-import { analyticsKeys, indexKeys, keys, scoreIndexKeys } from './keys.js';
+import { analyticsKeys, keys, scoreIndexKeys } from './keys.js';
+import { scanProfileSegment } from './profile-scan.js';
 
 type Item = Record<string, unknown>;
 
@@ -363,6 +363,8 @@ export interface ScannedProfile {
   birthDate?: string;
   address?: { region?: string; country?: string };
   acquisitionChannel?: string;
+  /** Distinct SKUs bought (undated), for the co-purchase counts of phase 1. */
+  skus?: string[];
 }
 
 /** A lifecycle change recorded with the scores, until its event is on the bus. */
@@ -385,6 +387,7 @@ const SCAN_ATTRIBUTES = [
   'birthDate',
   'address',
   'acquisitionChannel',
+  'skus',
 ];
 
 /**
@@ -396,27 +399,10 @@ export async function* scanProfiles(
   totalSegments: number,
   pageSize?: number,
 ): AsyncGenerator<ScannedProfile[]> {
-  let ExclusiveStartKey: Item | undefined;
-  const names = Object.fromEntries(SCAN_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
-  do {
-    const page = await documentClient.send(
-      new ScanCommand({
-        TableName: tableName(),
-        IndexName: 'byList',
-        Segment: segment,
-        TotalSegments: totalSegments,
-        FilterExpression: 'listPk = :customers',
-        ProjectionExpression: Object.keys(names).join(', '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':customers': indexKeys.CUSTOMER_LIST_PK },
-        ExclusiveStartKey,
-        Limit: pageSize,
-      }),
-    );
-    ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
-    const items = (page.Items ?? []) as unknown as ScannedProfile[];
-    if (items.length > 0) yield items;
-  } while (ExclusiveStartKey);
+  const options = { pageSize, attributes: SCAN_ATTRIBUTES };
+  for await (const { items } of scanProfileSegment(segment, totalSegments, options)) {
+    if (items.length > 0) yield items as unknown as ScannedProfile[];
+  }
 }
 
 /** The profile as the run reads it, strongly consistent (after a write lost a race). */

@@ -2,6 +2,7 @@
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -40,6 +41,19 @@ export async function batchWrite(requests: WriteRequest[], table = tableName()):
         await sleep(Math.min(1000, 25 * 2 ** attempt));
       }
     }
+  }
+}
+
+/** Put `item` unless an item with its key exists; whether it was written. */
+export async function putIfAbsent(item: Item): Promise<boolean> {
+  try {
+    await documentClient.send(
+      new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return false;
   }
 }
 

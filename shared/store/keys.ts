@@ -197,11 +197,14 @@ export const scoreIndexKeys = {
  * partition (erased with them); suppressions deliberately do not (they must survive erasure and
  * hold only a keyed hash of the address).
  */
+/** Sort key prefix of a customer's send ledger entries (moved with the customer on a merge). */
+export const MESSAGE_LEDGER_PREFIX = 'MSG#';
+
 export const messageKeys = {
   /** One message per customer, campaign and period (`birthday`/`2026`, `winback`/`2026-03-14`), claimed once. */
   ledger: (customerId: string, campaign: string, period: string): Key => ({
     pk: customerPartition(customerId),
-    sk: `MSG#${campaign}#${period}`,
+    sk: `${MESSAGE_LEDGER_PREFIX}${campaign}#${period}`,
   }),
   /** What the frequency cap, cooldown and sunset rules remember of a customer across campaigns. */
   state: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: 'MSGSTATE' }),

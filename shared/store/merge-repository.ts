@@ -10,7 +10,6 @@
 //   4. finish: anything written to the duplicate's partition meanwhile is moved, the rest deleted.
 import {
   DeleteCommand,
-  GetCommand,
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -18,34 +17,39 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import type { CustomerRecord, ProfileFields } from '../domain/customer.js';
-import type { UniqueField } from '../domain/customer-merge.js';
+import { ConflictError } from '../domain/errors.js';
+import { mergeMessagingStates, type UniqueField } from '../domain/customer-merge.js';
+import type { MessagingState } from '../domain/messaging/decision.js';
 import { ORDER_KIND, type OrderActivity } from '../domain/order.js';
 import {
   batchWrite,
   cancellationCodes,
   deleteRequest,
   isConditionFailure,
+  putIfAbsent,
   queryAll,
 } from './dynamo-helpers.js';
-import { customerPartition, indexKeys, type Key, keys, TIMELINE_PREFIX } from './keys.js';
+import {
+  customerPartition,
+  indexKeys,
+  type Key,
+  keys,
+  MESSAGE_LEDGER_PREFIX,
+  messageKeys,
+  TIMELINE_PREFIX,
+} from './keys.js';
+import { getItem } from './timeline-repository.js';
 
 type Item = Record<string, unknown>;
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
 /** The profile item as stored (profile fields, aggregates, scores, index keys). */
-export async function loadProfileItem(customerId: string): Promise<Item | undefined> {
-  const result = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.customer(customerId), ConsistentRead: true }),
-  );
-  return result.Item;
-}
+export const loadProfileItem = (customerId: string): Promise<Item | undefined> =>
+  getItem(keys.customer(customerId));
 
 /** Where a merged-away customer went, if it was merged. */
 export async function mergedInto(customerId: string): Promise<string | undefined> {
-  const result = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.mergedInto(customerId), ConsistentRead: true }),
-  );
-  return result.Item?.into as string | undefined;
+  return (await getItem(keys.mergedInto(customerId)))?.into as string | undefined;
 }
 
 export type BeginOutcome = 'started' | 'duplicate-unavailable' | 'survivor-unavailable';
@@ -89,7 +93,10 @@ export async function beginMerge(survivorId: string, duplicateId: string): Promi
   }
 }
 
-const MOVABLE_PREFIXES = [TIMELINE_PREFIX, 'CLAIM#'];
+// The timeline (orders, events, feedback, complaints and the message log), client-id claims and
+// the send ledger: a birthday greeted or a win-back sent under the duplicate's id counts for the
+// survivor (one person), so the same period is never messaged twice.
+const MOVABLE_PREFIXES = [TIMELINE_PREFIX, 'CLAIM#', MESSAGE_LEDGER_PREFIX];
 
 async function mapLimit<T>(
   items: readonly T[],
@@ -104,10 +111,11 @@ async function mapLimit<T>(
 }
 
 /**
- * Step 2 (and 4): moves the duplicate's timeline items and client-id claims to the survivor.
- * Each item: copy (only if the survivor has no item with that key: a repeated run never
- * overwrites a copy changed since, e.g. refunded), repoint the order id claim, delete the original.
- * Returns how many timeline items moved.
+ * Step 2 (and 4): moves the duplicate's timeline items, client-id claims and send ledger to the
+ * survivor, and merges its messaging state into the survivor's. Each item: copy (only if the
+ * survivor has no item with that key: a repeated run never overwrites a copy changed since, e.g.
+ * refunded; the survivor's own ledger entry for the same period stands), repoint the order id
+ * claim or the open win-back, delete the original. Returns how many timeline items moved.
  */
 export async function moveCustomerItems(fromId: string, toId: string): Promise<number> {
   const TableName = tableName();
@@ -125,13 +133,7 @@ export async function moveCustomerItems(fromId: string, toId: string): Promise<n
   await mapLimit(items, 8, async (item) => {
     const copy: Item = { ...item, pk: customerPartition(toId) };
     if ('customerId' in copy) copy.customerId = toId;
-    try {
-      await documentClient.send(
-        new PutCommand({ TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await putIfAbsent(copy);
     if (item.kind === ORDER_KIND && typeof item.orderId === 'string') {
       try {
         await documentClient.send(
@@ -147,9 +149,71 @@ export async function moveCustomerItems(fromId: string, toId: string): Promise<n
         if (!isConditionFailure(error)) throw error;
       }
     }
+    if (item.campaign === 'winback' && item.state === 'sent' && typeof item.sentAt === 'string') {
+      await moveOpenWinback(item.sentAt.slice(0, 10), String(item.period), fromId, toId);
+    }
     await documentClient.send(new DeleteCommand({ TableName, Key: { pk: item.pk, sk: item.sk } }));
   });
+  await mergeMessagingState(fromId, toId);
   return items.filter((item) => String(item.sk).startsWith(TIMELINE_PREFIX)).length;
+}
+
+/** A win-back still awaiting attribution now waits for the survivor's orders (which include the duplicate's). */
+async function moveOpenWinback(sentDay: string, period: string, fromId: string, toId: string) {
+  const open = await getItem(messageKeys.openWinback(sentDay, fromId, period));
+  if (!open) return; // converted or closed already
+  await putIfAbsent({ ...open, ...messageKeys.openWinback(sentDay, toId, period), customerId: toId });
+  await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: { pk: open.pk, sk: open.sk } }));
+}
+
+const STATE_ATTRIBUTES = ['lastMarketingAt', 'lastWinbackAt', 'winbackSends'] as const;
+
+const messagingStateOf = (item: Item | undefined): MessagingState =>
+  Object.fromEntries(STATE_ATTRIBUTES.flatMap((name) => (item?.[name] ? [[name, item[name]]] : [])));
+
+/**
+ * The duplicate's messaging state merged into the survivor's (the stricter of both: see
+ * `mergeMessagingStates`). Conditional on the survivor's state being as read, so a send claimed
+ * for the survivor meanwhile is never overwritten: read again and retry. Repeating it is harmless.
+ */
+export async function mergeMessagingState(fromId: string, toId: string): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const [mine, theirs] = await Promise.all([
+      getItem(messageKeys.state(toId)),
+      getItem(messageKeys.state(fromId)),
+    ]);
+    if (!theirs) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const unchanged = mine
+      ? STATE_ATTRIBUTES.map((name, index) => {
+          names[`#s${index}`] = name;
+          if (mine[name] === undefined) return `attribute_not_exists(#s${index})`;
+          values[`:s${index}`] = name === 'winbackSends' ? (mine[name] as unknown[]).length : mine[name];
+          return name === 'winbackSends' ? `size(#s${index}) = :s${index}` : `#s${index} = :s${index}`;
+        }).join(' AND ')
+      : 'attribute_not_exists(pk)';
+    try {
+      await documentClient.send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: {
+            ...mine,
+            ...messageKeys.state(toId),
+            type: 'messaging-state',
+            ...mergeMessagingStates(messagingStateOf(mine), messagingStateOf(theirs)),
+          },
+          ConditionExpression: unchanged,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  throw new ConflictError('the survivor was messaged too often during the merge; retry');
 }
 
 export interface MergeCommit {

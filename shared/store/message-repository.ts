@@ -62,6 +62,11 @@ export interface MessageLog {
 }
 
 const ledgerKey = (ref: LedgerRef) => messageKeys.ledger(ref.customerId, ref.campaign, ref.period);
+const refOf = (entry: LedgerRef): LedgerRef => ({
+  customerId: entry.customerId,
+  campaign: entry.campaign,
+  period: entry.period,
+});
 
 function ledgerFrom(item: Item | undefined): LedgerEntry | undefined {
   if (!item) return undefined;
@@ -232,40 +237,24 @@ export async function claimSend(input: {
   }
 }
 
-/** Record a decision not to send: the ledger entry (once), its counter and the log entry. */
-export async function recordSkip(input: {
-  ref: LedgerRef;
-  at: string;
-  month: string;
-  reason: SkipReason;
-}): Promise<'recorded' | 'exists' | 'gone'> {
-  const { ref, at, month, reason } = input;
+/**
+ * Write `item` once (it must not exist yet) with its counter and the log entry, into the partition
+ * of a customer who still exists: 'exists' when it was written before, 'gone' when the customer is.
+ */
+async function recordOnce(
+  customerId: string,
+  item: Item,
+  count: { month: string; counter: string },
+  at: string,
+  log: MessageLog,
+): Promise<'recorded' | 'exists' | 'gone'> {
   try {
     await transactWrite({
       TransactItems: [
-        profileExists(ref.customerId),
-        {
-          Put: {
-            TableName: tableName(),
-            Item: {
-              ...ledgerKey(ref),
-              type: 'message-ledger',
-              ...ref,
-              state: 'skipped',
-              reason,
-              month,
-              decidedAt: at,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        countItem(ref.campaign, month, { [skipCounter(reason)]: 1 }),
-        logItem(ref.customerId, at, {
-          campaign: ref.campaign,
-          period: ref.period,
-          decision: 'skipped',
-          reason,
-        }),
+        profileExists(customerId),
+        { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        countItem(log.campaign, count.month, { [count.counter]: 1 }),
+        logItem(customerId, at, log),
       ],
     });
     return 'recorded';
@@ -273,6 +262,23 @@ export async function recordSkip(input: {
     if (!isConditionFailure(error)) throw error;
     return cancellationCodes(error)[0] === 'ConditionalCheckFailed' ? 'gone' : 'exists';
   }
+}
+
+/** Record a decision not to send: the ledger entry (once), its counter and the log entry. */
+export function recordSkip(input: {
+  ref: LedgerRef;
+  at: string;
+  month: string;
+  reason: SkipReason;
+}): Promise<'recorded' | 'exists' | 'gone'> {
+  const { ref, at, month, reason } = input;
+  return recordOnce(
+    ref.customerId,
+    { ...ledgerKey(ref), type: 'message-ledger', ...ref, state: 'skipped', reason, month, decidedAt: at },
+    { month, counter: skipCounter(reason) },
+    at,
+    { campaign: ref.campaign, period: ref.period, decision: 'skipped', reason },
+  );
 }
 
 /**
@@ -284,7 +290,7 @@ export async function reclaimSend(
   at: string,
   resolveAt: string,
 ): Promise<LedgerEntry | undefined> {
-  const ref: LedgerRef = { customerId: entry.customerId, campaign: entry.campaign, period: entry.period };
+  const ref = refOf(entry);
   const reminder = deferredItem({ ...ref, dueAt: resolveAt, reason: 'resolve-claim' });
   try {
     await transactWrite({
@@ -351,7 +357,7 @@ export async function recordOutcome(input: {
   attributionUntil?: string;
 }): Promise<boolean> {
   const { entry, at, outcome } = input;
-  const ref: LedgerRef = { customerId: entry.customerId, campaign: entry.campaign, period: entry.period };
+  const ref = refOf(entry);
   const names: Record<string, string> = { '#state': 'state' };
   const values: Record<string, unknown> = { ':claimed': 'claimed', ':state': outcome.state, ':at': at };
   const sets = ['#state = :state', 'decidedAt = :at'];
@@ -532,6 +538,22 @@ export async function suppress(addressHash: string, reason: SuppressionReason, a
   );
 }
 
+/** Every item of several partitions (in parallel), optionally only the sort keys matching `sk`. */
+async function queryPartitions(
+  partitions: readonly string[],
+  sk?: { condition: string; values: Record<string, unknown> },
+): Promise<Item[]> {
+  const pages = await Promise.all(
+    partitions.map((pk) =>
+      queryAll({
+        KeyConditionExpression: sk ? `pk = :pk AND ${sk.condition}` : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk, ...sk?.values },
+      }),
+    ),
+  );
+  return pages.flat();
+}
+
 // ---- Counters ------------------------------------------------------------------------------
 
 /** The counter items of the months `from`..`to` (`YYYY-MM`), every campaign. */
@@ -540,15 +562,11 @@ export async function loadStats(
   from: string,
   to: string,
 ): Promise<StatsItem[]> {
-  const pages = await Promise.all(
-    campaigns.map((campaign) =>
-      queryAll({
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': messageKeys.statsPartition(campaign), ':from': from, ':to': to },
-      }),
-    ),
-  );
-  return pages.flat() as StatsItem[];
+  const items = await queryPartitions(campaigns.map(messageKeys.statsPartition), {
+    condition: 'sk BETWEEN :from AND :to',
+    values: { ':from': from, ':to': to },
+  });
+  return items as StatsItem[];
 }
 
 // ---- Deferred sends ------------------------------------------------------------------------
@@ -588,32 +606,14 @@ export async function recordDeferral(
   at: string,
   month: string,
 ): Promise<'deferred' | 'exists' | 'gone'> {
-  try {
-    await transactWrite({
-      TransactItems: [
-        profileExists(send.customerId),
-        {
-          Put: {
-            TableName: tableName(),
-            Item: deferredItem(send),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        countItem(send.campaign, month, { deferred: 1 }),
-        logItem(send.customerId, at, {
-          campaign: send.campaign,
-          period: send.period,
-          decision: 'deferred',
-          reason: send.reason,
-          until: send.dueAt,
-        }),
-      ],
-    });
-    return 'deferred';
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    return cancellationCodes(error)[0] === 'ConditionalCheckFailed' ? 'gone' : 'exists';
-  }
+  const outcome = await recordOnce(send.customerId, deferredItem(send), { month, counter: 'deferred' }, at, {
+    campaign: send.campaign,
+    period: send.period,
+    decision: 'deferred',
+    reason: send.reason,
+    until: send.dueAt,
+  });
+  return outcome === 'recorded' ? 'deferred' : outcome;
 }
 
 /**
@@ -628,18 +628,11 @@ export async function dueDeferredSends(
   const days = Array.from({ length: lookbackDays + 1 }, (_, index) =>
     new Date(now.getTime() - index * DAY).toISOString().slice(0, 10),
   );
-  const pages = await Promise.all(
-    days.map((day) =>
-      queryAll({
-        KeyConditionExpression: 'pk = :pk AND sk <= :now',
-        ExpressionAttributeValues: {
-          ':pk': messageKeys.deferredPartition(campaign, day),
-          ':now': `${now.toISOString()}~`,
-        },
-      }),
-    ),
+  const items = await queryPartitions(
+    days.map((day) => messageKeys.deferredPartition(campaign, day)),
+    { condition: 'sk <= :now', values: { ':now': `${now.toISOString()}~` } },
   );
-  return pages.flat() as unknown as Array<DeferredSend & Key>;
+  return items as unknown as Array<DeferredSend & Key>;
 }
 
 /** Remove a handled deferred item. */
@@ -658,15 +651,7 @@ export interface OpenWinback extends Key {
 
 /** Win-backs sent on the UTC days given (`YYYY-MM-DD`) and not yet converted or closed. */
 export async function openWinbacks(days: readonly string[]): Promise<OpenWinback[]> {
-  const pages = await Promise.all(
-    days.map((day) =>
-      queryAll({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': messageKeys.openWinbacksPartition(day) },
-      }),
-    ),
-  );
-  return pages.flat() as unknown as OpenWinback[];
+  return (await queryPartitions(days.map(messageKeys.openWinbacksPartition))) as unknown as OpenWinback[];
 }
 
 export const closeOpenWinbackItem = (open: Key): TransactItem => ({

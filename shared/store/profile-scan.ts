@@ -17,7 +17,18 @@ export interface ProfilePage {
   last: boolean;
 }
 
-async function* segmentPages(segment: number, totalSegments: number, pageSize: number | undefined) {
+/**
+ * One segment of a parallel Scan of the profiles on the `byList` index, as stored, page by page;
+ * only `attributes` when given (the nightly run reads aggregates, never whole profiles). Every
+ * segment ends with a page marked `last` (possibly empty).
+ */
+export async function* scanProfileSegment(
+  segment: number,
+  totalSegments: number,
+  options: { pageSize?: number | undefined; attributes?: readonly string[] } = {},
+): AsyncGenerator<{ items: Item[]; last: boolean }> {
+  const names =
+    options.attributes && Object.fromEntries(options.attributes.map((name, i) => [`#a${i}`, name]));
   let ExclusiveStartKey: Item | undefined;
   do {
     const page = await documentClient.send(
@@ -27,18 +38,23 @@ async function* segmentPages(segment: number, totalSegments: number, pageSize: n
         Segment: segment,
         TotalSegments: totalSegments,
         FilterExpression: 'listPk = :customers',
+        ...(names
+          ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }
+          : {}),
         ExpressionAttributeValues: { ':customers': indexKeys.CUSTOMER_LIST_PK },
         ExclusiveStartKey,
-        Limit: pageSize,
+        Limit: options.pageSize,
       }),
     );
     ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
-    yield {
-      segment,
-      items: (page.Items ?? []).map(fromItem),
-      last: !ExclusiveStartKey,
-    } satisfies ProfilePage;
+    yield { items: page.Items ?? [], last: !ExclusiveStartKey };
   } while (ExclusiveStartKey);
+}
+
+async function* segmentPages(segment: number, totalSegments: number, pageSize: number | undefined) {
+  for await (const page of scanProfileSegment(segment, totalSegments, { pageSize })) {
+    yield { segment, items: page.items.map(fromItem), last: page.last } satisfies ProfilePage;
+  }
 }
 
 export interface ScanOptions {

@@ -1,7 +1,7 @@
 // The co-purchase table ("bought X, also bought Y"): one item per SKU holding its most
 // co-purchased SKUs, written by the nightly job; and product names seen in order items, so a
 // suggestion can show a name rather than a SKU.
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import type { CoPurchaseTable } from '../domain/recommendations.js';
 import { batchWrite, putRequest } from './dynamo-helpers.js';
@@ -51,15 +51,34 @@ export async function loadCoPurchases(skus: readonly string[]): Promise<CoPurcha
   return Object.fromEntries(items.map((item) => [String(item.sku), item.also as CoPurchaseTable[string]]));
 }
 
-/** Remember product names from order items (the latest name seen wins). */
+/**
+ * Remember product names from order items (the latest name seen wins): one BatchWrite of the
+ * distinct SKUs. Best effort, for the order path: one attempt per 25 SKUs (with the SDK's own
+ * retries), aborted after `budgetMs` rather than left running to land late over a newer name, and
+ * items DynamoDB leaves unprocessed are not sent again. A name not written comes again with the
+ * next order of that SKU. Resolves to the number of names written; throws when the write fails.
+ */
 export async function rememberProductNames(
   items: ReadonlyArray<{ sku?: string; name?: string }>,
-): Promise<void> {
+  budgetMs = 2000,
+): Promise<number> {
   const names = new Map<string, string>();
   for (const item of items) if (item.sku && item.name) names.set(item.sku, item.name);
-  await batchWrite(
-    [...names].map(([sku, name]) => putRequest({ ...messageKeys.product(sku), type: 'product', sku, name })),
+  const requests = [...names].map(([sku, name]) =>
+    putRequest({ ...messageKeys.product(sku), type: 'product', sku, name }),
   );
+  const TableName = tableName();
+  const abortSignal = AbortSignal.timeout(budgetMs);
+  let written = 0;
+  for (let start = 0; start < requests.length; start += 25) {
+    const chunk = requests.slice(start, start + 25);
+    const result = await documentClient.send(
+      new BatchWriteCommand({ RequestItems: { [TableName]: chunk } }),
+      { abortSignal },
+    );
+    written += chunk.length - (result.UnprocessedItems?.[TableName]?.length ?? 0);
+  }
+  return written;
 }
 
 export async function productNames(skus: readonly string[]): Promise<Map<string, string>> {

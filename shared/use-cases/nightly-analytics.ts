@@ -33,6 +33,12 @@ import {
   segmentIdsOf,
 } from '../domain/analytics/nightly-run.js';
 import type { SegmentationSettings } from '../domain/segmentation/settings.js';
+import {
+  addCustomerSkus,
+  coPurchaseTable,
+  mergePairCounts,
+  type PairCounts,
+} from '../domain/recommendations.js';
 import { localDay } from '../domain/time.js';
 import { type DomainEvent, publish } from '../clients/eventbridge.js';
 import { ConfigError } from '../config.js';
@@ -59,6 +65,7 @@ import {
   writeScores,
 } from '../store/analytics-repository.js';
 import { analyticsKeys } from '../store/keys.js';
+import { saveCoPurchaseTable } from '../store/recommendation-repository.js';
 import { type AnalyticsSettings, analyticsSettings, segmentationSettings } from './analytics-settings.js';
 
 export const ANALYTICS_EVENTS = {
@@ -228,17 +235,31 @@ export async function runShard(
   return counts;
 }
 
+/**
+ * A phase-1 shard summary: the population summary plus the shard's co-purchase counts ("bought X,
+ * also bought Y"), exact, stored with it in the shard's gzip'd parts (docs/messaging.md).
+ */
+type PopulationPartial = PopulationSummary & { readonly coPurchases?: PairCounts };
+
+const mergePopulationPartials = (a: PopulationPartial, b: PopulationPartial): PopulationPartial => ({
+  ...mergePopulationSummaries(a, b),
+  coPurchases: mergePairCounts(a.coPurchases ?? {}, b.coPurchases ?? {}),
+});
+
 async function summariseShard(request: ShardRequest, deps: NightlyDependencies) {
   const accumulator = new PopulationAccumulator();
+  const coPurchases: PairCounts = {};
   let scanned = 0;
   for await (const page of prefetched(scanProfiles(request.shard, request.totalShards))) {
     for (const profile of page) {
       scanned++;
       const facts = factsOn(profile, request.asOf, deps);
       if (facts) accumulator.add(facts);
+      // Buyers by asOf only; `skus` are undated, so what they bought later counts too.
+      if (facts?.firstDay && profile.skus) addCustomerSkus(coPurchases, profile.skus);
     }
   }
-  const summary = accumulator.summary();
+  const summary: PopulationPartial = { ...accumulator.summary(), coPurchases };
   return { summary, counts: { scanned, customers: summary.customers, buyers: summary.buyers } };
 }
 
@@ -340,14 +361,20 @@ export async function onShardCompleted(
   if (!(await claimStep(claim, eventId, attempt))) return { outcome: 'claimed-elsewhere' };
 
   if (phase === PHASE.population) {
-    const merged = await mergedSummaries<PopulationSummary>(
+    const merged = await mergedSummaries<PopulationPartial>(
       event,
-      mergePopulationSummaries,
+      mergePopulationPartials,
       emptyPopulationSummary(),
     );
     const context = buildRunContext(merged, modelSettings(deps), { asOf, runId });
     await putRunContext(asOf, attempt, context);
     await putModel(asOf, { ...context.model });
+    // Whole entries, put again as they are by a resumed or repeated step: a re-run converges.
+    const coPurchaseSkus = await saveCoPurchaseTable(
+      coPurchaseTable(merged.coPurchases ?? {}),
+      runId,
+      deps.now().toISOString(),
+    );
     await deps.publish(
       Array.from({ length: totalShards }, (_, shard) => ({
         detailType: ANALYTICS_EVENTS.shardRequested,
@@ -361,6 +388,7 @@ export async function onShardCompleted(
       bgNbd: context.model.bgNbd ? 'model' : 'fallback',
       gammaGamma: context.model.gammaGamma ? 'model' : 'fallback',
       fitMillis: context.model.fitMillis,
+      coPurchaseSkus,
     });
     return { outcome: 'phase-2-started' };
   }

@@ -44,6 +44,8 @@ import {
 } from '../store/order-repository.js';
 import { type Clock, systemClock } from './customer-profiles.js';
 import { fingerprint } from './fingerprint.js';
+import { log } from '../log.js';
+import { rememberProductNames } from '../store/recommendation-repository.js';
 
 /** The `commerce` settings section: business currency, exchange rates, clock tolerance, caps. */
 export const commerceSettings = (): CommerceSettings =>
@@ -306,6 +308,24 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
   }));
 }
 
+/**
+ * The product names of the orders a request recorded (created or already there), for the birthday
+ * suggestions: one BatchWrite of the distinct SKUs per request, outside the order transactions. A
+ * failure costs a name (the next order with that SKU brings it again), never an order.
+ */
+async function rememberNamesOf(jobs: readonly OrderJob[], results: readonly JobResult[]): Promise<void> {
+  const items = jobs.flatMap((job, position) =>
+    job.orders.flatMap((order, index) =>
+      results[position]?.outcomes[index] instanceof DomainError ? [] : order.items,
+    ),
+  );
+  try {
+    await rememberProductNames(items);
+  } catch (error) {
+    log.warn('product names not remembered', { error: (error as Error).name });
+  }
+}
+
 function orderContext(clock: Clock) {
   return { now: clock.now(), timeZone: businessTimeZone(), commerce: commerceSettings() };
 }
@@ -319,6 +339,7 @@ export async function recordOrder(
   const context = orderContext(clock);
   const prepared = prepareOrder(input, context);
   const [job] = await recordOrderJobs([{ customerId, orders: [prepared] }], context.now.toISOString());
+  await rememberNamesOf([{ customerId, orders: [prepared] }], job ? [job] : []);
   const outcome = job?.outcomes[0];
   if (!outcome || outcome instanceof Error) throw outcome ?? new Error('no outcome');
   return outcome;
@@ -429,6 +450,10 @@ export async function recordOrderBatch(
   const recorded = await recordOrderJobs(
     [...jobs.values()].map(({ job }) => job),
     now,
+  );
+  await rememberNamesOf(
+    [...jobs.values()].map(({ job }) => job),
+    recorded,
   );
   for (const [position, { entries: jobEntries }] of [...jobs.values()].entries()) {
     const outcome = recorded[position] as JobResult;

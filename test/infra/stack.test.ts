@@ -51,10 +51,19 @@ interface Deployment {
   readonly functions: Readonly<Record<string, FunctionSpec>>;
 }
 
-function deploy(functions?: Readonly<Record<string, FunctionSpec>>): Deployment {
+function deploy(
+  functions?: Readonly<Record<string, FunctionSpec>>,
+  overrides: Partial<RetainSettings> = {},
+): Deployment {
   // Bundling skipped: these tests are about the infrastructure, not the bundles.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stacks = addRetainStacks(app, settings, templates, { region: 'eu-central-1' }, functions);
+  const stacks = addRetainStacks(
+    app,
+    { ...settings, ...overrides },
+    templates,
+    { region: 'eu-central-1' },
+    functions,
+  );
   return {
     app,
     stacks,
@@ -483,6 +492,41 @@ describe('grants', () => {
   it('gives no function an AWS managed policy', () => {
     for (const role of resources(application, 'AWS::IAM::Role')) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('CORS for browser clients', () => {
+  it('allows no cross-origin browser calls unless the business lists origins', () => {
+    deploy(everything).application.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.absent(),
+    });
+  });
+
+  it('answers preflights for the listed origins with the headers and methods the API uses', () => {
+    const { application } = deploy(everything, {
+      businessSettings: JSON.stringify({
+        cors: { allowedOrigins: ['https://shop.example', 'http://localhost:5173'] },
+      }),
+    });
+    application.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['https://shop.example', 'http://localhost:5173'],
+        AllowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match'],
+        ExposeHeaders: ['etag', 'location', 'retry-after'],
+        // The methods of the routes `everything` declares.
+        AllowMethods: ['GET', 'POST'],
+        MaxAge: 600,
+        AllowCredentials: Match.absent(),
+      },
+    });
+  });
+
+  it('refuses to synthesise an origin with a path or a wildcard, naming the field', () => {
+    for (const origin of ['https://shop.example/', '*', 'https://*.shop.example']) {
+      expect(() =>
+        deploy(everything, { businessSettings: JSON.stringify({ cors: { allowedOrigins: [origin] } }) }),
+      ).toThrow(/cors\.allowedOrigins\.0/);
     }
   });
 });

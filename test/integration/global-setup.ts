@@ -21,6 +21,8 @@ export async function setup(project: TestProject) {
     scheduler: false,
     dataDir,
     businessTimeZone: 'Asia/Shanghai',
+    // A shop's site allowed to call the API from browsers (test/integration/cors.test.ts).
+    settings: JSON.stringify({ cors: { allowedOrigins: ['https://shop.example'] } }),
   });
   project.provide('stack', { urls: stack.urls, env: stack.env });
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { allContracts } from '../../shared/api/index.js';
 import { allRoutes } from '../../shared/app.js';
 import { buildOpenApi } from '../../shared/http/openapi.js';
+import { openApiDocumentText } from '../../shared/api/openapi-document.js';
+import { generateOpenApiDocument } from '../../infra/openapi-document.js';
 
 const document = buildOpenApi(allContracts, { title: 'Retain API', version: 'test' });
 
@@ -17,6 +19,10 @@ function refs(value: unknown, found: string[] = []): string[] {
 }
 
 describe('the OpenAPI document', () => {
+  it('is served exactly as the contracts generate it (run `npm run docs:openapi` after changing a route)', () => {
+    expect(JSON.parse(openApiDocumentText())).toEqual(generateOpenApiDocument());
+  });
+
   it('has an operation for every declared route', () => {
     for (const route of allRoutes()) {
       expect(document.paths[route.path]?.[route.method.toLowerCase()], route.routeKey).toBeDefined();

@@ -331,11 +331,21 @@ export function compressBgNbdRows(rows: Iterable<BgNbdRow>, resolution?: number)
  * right after a purchase). Evaluated in logs so that extreme inputs give 0 or 1, never NaN.
  */
 export function bgNbdProbabilityAlive(params: BgNbdParams, customer: BgNbdCustomer): number {
+  return bgNbdProbabilityAliveByTx(params, customer.x, customer.T)(customer.tx);
+}
+
+/**
+ * {@link bgNbdProbabilityAlive} as a function of t_x for a given x and T: the terms without t_x are
+ * computed once, so scoring many customers who share (x, T) costs one log and one exp each. The same
+ * floating-point operations in the same order: bit for bit the same value.
+ */
+export function bgNbdProbabilityAliveByTx(params: BgNbdParams, x: number, T: number): (tx: number) => number {
+  if (x === 0) return () => 1;
   const { r, alpha, a, b } = params;
-  const { x, tx, T } = customer;
-  if (x === 0) return 1;
-  const lnOdds = Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx));
-  return 1 / (1 + Math.exp(lnOdds));
+  const prefix = Math.log(a) - Math.log(b + x - 1);
+  const rx = r + x;
+  const lnAlphaT = Math.log(alpha + T);
+  return (tx) => 1 / (1 + Math.exp(prefix + rx * (lnAlphaT - Math.log(alpha + tx))));
 }
 
 /**

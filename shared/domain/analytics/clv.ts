@@ -101,6 +101,15 @@ export function customerLifetimeValue(
   models: ClvModels,
   options?: ClvOptions,
 ): ClvResult {
+  return clvCalculator(models, options)(customer);
+}
+
+/**
+ * {@link customerLifetimeValue} for one set of models and options, with everything that does not
+ * depend on the customer (the options checked, the discount factors) worked out once: for scoring
+ * millions of customers. Throws a RangeError for invalid options, as customerLifetimeValue does.
+ */
+export function clvCalculator(models: ClvModels, options?: ClvOptions): (customer: ClvCustomer) => ClvResult {
   const months = options?.months ?? 12;
   const annualRate = options?.annualDiscountRate ?? 0.1;
   const unitDays = options?.unitDays ?? 7;
@@ -113,44 +122,49 @@ export function customerLifetimeValue(
   if (!(unitDays > 0)) throw new RangeError(`unitDays must be > 0, got ${unitDays}`);
   const monthlyRate = monthlyDiscountRate(annualRate);
   const monthUnits = DAYS_PER_MONTH / unitDays;
-
-  const fallback = (reason: string) => fallbackValue(customer, months, monthUnits, monthlyRate, reason);
-
-  const { x, tx, T, zbar } = customer;
-  if (!(Number.isInteger(x) && x >= 0 && Number.isFinite(T) && tx >= 0 && tx <= T)) {
-    return fallback('invalid history');
-  }
-  if (T * unitDays < minHistoryDays) return fallback('too little history');
-  if (!validBgNbd(models.bgNbd)) return fallback('no purchase model');
-  if (!validGammaGamma(models.gammaGamma)) return fallback('no spend model');
-
-  const orderValue = gammaGammaExpectedAverageValue(models.gammaGamma, x, Number.isFinite(zbar) ? zbar : 0);
-  if (!(Number.isFinite(orderValue) && orderValue >= 0)) return fallback('spend model has no finite mean');
-
-  let value = 0;
-  let transactions = 0;
-  let previous = 0;
-  try {
-    for (let m = 1; m <= months; m++) {
-      const cumulative = bgNbdConditionalExpectedTransactions(models.bgNbd, customer, m * monthUnits);
-      // The cumulative expectation is increasing; rounding can still make a difference −1e-17.
-      const inMonth = Math.max(cumulative - previous, 0);
-      previous = Math.max(cumulative, previous);
-      transactions += inMonth;
-      value += (orderValue * inMonth) / (1 + monthlyRate) ** m;
+  let discountSum = 0;
+  for (let m = 1; m <= months; m++) discountSum += 1 / (1 + monthlyRate) ** m;
+  const bgNbd = validBgNbd(models.bgNbd) ? models.bgNbd : undefined;
+  const gammaGamma = validGammaGamma(models.gammaGamma) ? models.gammaGamma : undefined;
+  const fallback = (customer: ClvCustomer, reason: string) =>
+    fallbackValue(customer, months, monthUnits, discountSum, reason);
+  return (customer) => {
+    const { x, tx, T, zbar } = customer;
+    if (!(Number.isInteger(x) && x >= 0 && Number.isFinite(T) && tx >= 0 && tx <= T)) {
+      return fallback(customer, 'invalid history');
     }
-  } catch {
-    return fallback('purchase model did not converge');
-  }
-  if (!(Number.isFinite(value) && value >= 0)) return fallback('purchase model gave no finite value');
-  return { value, method: 'model', expectedTransactions: transactions, expectedOrderValue: orderValue };
+    if (T * unitDays < minHistoryDays) return fallback(customer, 'too little history');
+    if (!bgNbd) return fallback(customer, 'no purchase model');
+    if (!gammaGamma) return fallback(customer, 'no spend model');
+    const orderValue = gammaGammaExpectedAverageValue(gammaGamma, x, Number.isFinite(zbar) ? zbar : 0);
+    if (!(Number.isFinite(orderValue) && orderValue >= 0))
+      return fallback(customer, 'spend model has no finite mean');
+
+    let value = 0;
+    let transactions = 0;
+    let previous = 0;
+    try {
+      for (let m = 1; m <= months; m++) {
+        const cumulative = bgNbdConditionalExpectedTransactions(bgNbd, customer, m * monthUnits);
+        // The cumulative expectation is increasing; rounding can still make a difference −1e-17.
+        const inMonth = Math.max(cumulative - previous, 0);
+        previous = Math.max(cumulative, previous);
+        transactions += inMonth;
+        value += (orderValue * inMonth) / (1 + monthlyRate) ** m;
+      }
+    } catch {
+      return fallback(customer, 'purchase model did not converge');
+    }
+    if (!(Number.isFinite(value) && value >= 0)) return fallback(customer, 'purchase model gave no finite value');
+    return { value, method: 'model', expectedTransactions: transactions, expectedOrderValue: orderValue };
+  };
 }
 
 function fallbackValue(
   customer: ClvCustomer,
   months: number,
   monthUnits: number,
-  monthlyRate: number,
+  discountSum: number,
   reason: string,
 ): ClvResult {
   const orderValue = nonNegative(customer.averageOrderValue) || nonNegative(customer.zbar);
@@ -159,8 +173,6 @@ function fallbackValue(
     customer.recentTransactions !== undefined && Number.isFinite(customer.recentTransactions)
       ? nonNegative(customer.recentTransactions)
       : (nonNegative(customer.x) / Math.max(nonNegative(customer.T), horizon)) * horizon;
-  let discountSum = 0;
-  for (let m = 1; m <= months; m++) discountSum += 1 / (1 + monthlyRate) ** m;
   const value = orderValue * (transactions / months) * discountSum;
   return {
     value: Number.isFinite(value) ? value : 0,

@@ -40,7 +40,7 @@ export interface CustomerFacts {
   readonly activeMonths: readonly string[];
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const dayCache = new Map<string, number>();
 
 /** Days since 1970-01-01 of a `YYYY-MM-DD` day, cached: the same few thousand days recur millions of times. */

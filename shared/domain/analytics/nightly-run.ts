@@ -27,31 +27,33 @@ import {
   kpiPartialOf,
   mergeKpiPartials,
 } from '../segmentation/kpis.js';
-import { lifecycleStageFor } from '../segmentation/lifecycle.js';
+import { lifecycleStageAt } from '../segmentation/lifecycle.js';
 import {
   type CutPoints,
   cutPoints,
   mergeSummaries,
   RFM_DIRECTIONS,
+  quintileScorer,
   RFM_SUMMARY_OPTIONS,
-  scoreValue,
-  summarizeValues,
+  ValueCounter,
   type ValueSummary,
 } from '../segmentation/quintiles.js';
 import { segmentFor } from '../segmentation/rfm-segments.js';
 import type { SegmentationSettings } from '../segmentation/settings.js';
-import { membershipFor, tierCutPoints, valueTierFor } from '../segmentation/tiers.js';
+import { membershipFor, tierCutPoints, valueTierScorer } from '../segmentation/tiers.js';
 import {
   type BgNbdFit,
   type BgNbdParams,
   bgNbdConditionalExpectedTransactions,
   bgNbdExpectedTransactions,
   bgNbdProbabilityAlive,
+  bgNbdProbabilityAliveByTx,
   compressBgNbdRows,
   fitBgNbd,
 } from './bgnbd.js';
-import { customerLifetimeValue, DAYS_PER_MONTH } from './clv.js';
-import type { CustomerFacts } from './customer-facts.js';
+import { clvCalculator, DAYS_PER_MONTH } from './clv.js';
+import { type CustomerFacts, DAY_MS, dayIndex } from './customer-facts.js';
+import { RowCounts } from './row-counts.js';
 import {
   type GammaGammaFit,
   type GammaGammaParams,
@@ -107,47 +109,36 @@ export interface PopulationSummary {
   readonly spend: readonly (readonly [number, number, number])[];
 }
 
-const byTuple = (u: readonly number[], v: readonly number[]) => {
-  for (let i = 0; i < u.length - 1; i++) if (u[i] !== v[i]) return (u[i] as number) - (v[i] as number);
-  return 0;
-};
-
 /** Accumulates a shard's customers into a {@link PopulationSummary}. */
 export class PopulationAccumulator {
   private customers = 0;
-  private readonly recency: number[] = [];
-  private readonly frequency: number[] = [];
-  private readonly monetary: number[] = [];
-  private readonly purchases = new Map<string, [number, number, number, number]>();
-  private readonly spend = new Map<string, [number, number, number]>();
+  private buyers = 0;
+  private readonly recency = new ValueCounter(RFM_SUMMARY_OPTIONS.recency);
+  private readonly frequency = new ValueCounter(RFM_SUMMARY_OPTIONS.frequency);
+  private readonly monetary = new ValueCounter(RFM_SUMMARY_OPTIONS.monetary);
+  private readonly purchases = new RowCounts(3);
+  private readonly spend = new RowCounts(2);
 
   add(facts: CustomerFacts): void {
     this.customers++;
     if (facts.recencyDays === null) return;
-    this.recency.push(facts.recencyDays);
-    this.frequency.push(facts.orders);
-    this.monetary.push(facts.monetary);
-    const key = `${facts.x}|${facts.txDays}|${facts.TDays}`;
-    const row = this.purchases.get(key);
-    if (row) row[3]++;
-    else this.purchases.set(key, [facts.x, facts.txDays, facts.TDays, 1]);
-    if (facts.x > 0) {
-      const spendKey = `${facts.x}|${facts.zbar}`;
-      const spendRow = this.spend.get(spendKey);
-      if (spendRow) spendRow[2]++;
-      else this.spend.set(spendKey, [facts.x, facts.zbar, 1]);
-    }
+    this.buyers++;
+    this.recency.add(facts.recencyDays);
+    this.frequency.add(facts.orders);
+    this.monetary.add(facts.monetary);
+    this.purchases.add(1, facts.x, facts.txDays, facts.TDays);
+    if (facts.x > 0) this.spend.add(1, facts.x, facts.zbar);
   }
 
   summary(): PopulationSummary {
     return {
       customers: this.customers,
-      buyers: this.recency.length,
-      recency: summarizeValues(this.recency, RFM_SUMMARY_OPTIONS.recency),
-      frequency: summarizeValues(this.frequency, RFM_SUMMARY_OPTIONS.frequency),
-      monetary: summarizeValues(this.monetary, RFM_SUMMARY_OPTIONS.monetary),
-      purchases: [...this.purchases.values()].sort(byTuple),
-      spend: [...this.spend.values()].sort(byTuple),
+      buyers: this.buyers,
+      recency: this.recency.summary(),
+      frequency: this.frequency.summary(),
+      monetary: this.monetary.summary(),
+      purchases: this.purchases.rows() as unknown as PopulationSummary['purchases'],
+      spend: this.spend.rows() as unknown as PopulationSummary['spend'],
     };
   }
 }
@@ -157,16 +148,11 @@ export function emptyPopulationSummary(): PopulationSummary {
 }
 
 function mergeRows<T extends readonly number[]>(a: readonly T[], b: readonly T[]): T[] {
-  const merged = new Map<string, number[]>();
-  for (const row of [...a, ...b]) {
-    const key = row.slice(0, -1).join('|');
-    const existing = merged.get(key);
-    if (existing)
-      existing[existing.length - 1] =
-        (existing[existing.length - 1] as number) + (row[row.length - 1] as number);
-    else merged.set(key, [...row]);
-  }
-  return ([...merged.values()] as unknown as T[]).sort(byTuple);
+  const width = Math.max(a[0]?.length ?? 0, b[0]?.length ?? 0) - 1;
+  if (width < 0) return [];
+  const merged = new RowCounts(width as 2 | 3);
+  for (const row of [...a, ...b]) merged.add(row[width] as number, row[0] as number, row[1] as number, row[2]);
+  return merged.rows() as unknown as T[];
 }
 
 /** Two pass-1 summaries combined; commutative and associative. */
@@ -331,13 +317,25 @@ export function buildRunContext(
 // ---------------------------------------------------------------------------------------------
 // Pass 2: scoring one customer
 
+const SCALES = [1, 10, 100, 1000, 10_000];
 const round = (value: number, digits: number) => {
-  const scale = 10 ** digits;
+  const scale = SCALES[digits] ?? 10 ** digits;
   return Math.round(value * scale) / scale + 0;
 };
 
 /** Horizons of the expected purchases on each profile, in days. */
 const HORIZONS = [30, 90, 365] as const;
+
+/** A customer's purchase-model figures: the memo of their (x, T), their P(alive), and its ratio to P(alive | x, T, T). */
+interface PurchaseModel {
+  readonly memo: {
+    readonly pAliveAtT: number;
+    readonly expectedAtT: readonly number[];
+    readonly clvPerOrderValueAtT?: number;
+  };
+  readonly pAlive: number;
+  readonly scale: number;
+}
 
 export interface Scorer {
   /** The customer's scores on asOf; `previous` is what the profile carries from earlier runs. */
@@ -356,6 +354,15 @@ export function createScorer(
   const { asOf, runId } = run;
   const seg = settings.segmentation;
   const ms = settings.model;
+  // Days as the lifecycle rules compare them (times DAY_MS: the day's UTC midnight, as Date.parse reads `YYYY-MM-DD`).
+  const asOfDay = dayIndex(asOf);
+  // The cut points compiled once for the run.
+  const rank = context.cuts && {
+    recency: quintileScorer(context.cuts.recency, RFM_DIRECTIONS.recency),
+    frequency: quintileScorer(context.cuts.frequency, RFM_DIRECTIONS.frequency),
+    monetary: quintileScorer(context.cuts.monetary, RFM_DIRECTIONS.monetary),
+    tier: valueTierScorer(context.cuts.tier),
+  };
   const bg = context.model.bgNbd?.params;
   const gg = context.model.gammaGamma?.params;
   // Model outputs are memoised per distinct (x, T), of which a shard has a few thousand. FHL 2005
@@ -363,6 +370,8 @@ export function createScorer(
   // depending on t_x; so every expectation, and the CLV (linear in them), is the value computed once
   // for t_x = T scaled by P(alive | x, t_x, T) / P(alive | x, T, T). P(alive) itself is closed-form.
   interface PurchaseMemo {
+    /** P(alive | x, t_x, T) as a function of t_x. */
+    pAliveOf: (tx: number) => number;
     /** P(alive | x, T, T). */
     pAliveAtT: number;
     /** E[Y(h) | x, T, T] for each horizon. */
@@ -370,7 +379,9 @@ export function createScorer(
     /** Model CLV at t_x = T per unit of expected order value (absent: the CLV falls back). */
     clvPerOrderValueAtT?: number;
   }
-  const purchaseMemo = new Map<string, PurchaseMemo>();
+  // By x, then by T in days: number keys, no string to build per customer.
+  const purchaseMemo = new Map<number, Map<number, PurchaseMemo>>();
+  let memoSize = 0;
   const newCustomerExpected = bg
     ? HORIZONS.map((days) => bgNbdExpectedTransactions(bg, days / UNIT_DAYS))
     : undefined;
@@ -380,6 +391,7 @@ export function createScorer(
     unitDays: UNIT_DAYS,
     minHistoryDays: ms.minHistoryDays,
   };
+  const clvOf = clvCalculator({ bgNbd: bg, gammaGamma: gg }, clvOptions);
   const clvCustomer = (facts: CustomerFacts) => ({
     x: facts.x,
     tx: facts.txDays / UNIT_DAYS,
@@ -390,44 +402,44 @@ export function createScorer(
   });
 
   /** The memo of (x, T) and the customer's P(alive) and scale factor over it. */
-  function modelOf(
-    facts: CustomerFacts,
-    model: BgNbdParams,
-  ): { memo: PurchaseMemo; pAlive: number; scale: number } {
-    const key = `${facts.x}|${facts.TDays}`;
-    let memo = purchaseMemo.get(key);
+  function modelOf(facts: CustomerFacts, model: BgNbdParams): PurchaseModel {
+    let byT = purchaseMemo.get(facts.x);
+    if (!byT) {
+      byT = new Map();
+      purchaseMemo.set(facts.x, byT);
+    }
+    let memo = byT.get(facts.TDays);
     if (!memo) {
       const atT = { x: facts.x, tx: facts.TDays / UNIT_DAYS, T: facts.TDays / UNIT_DAYS };
       memo = {
+        pAliveOf: bgNbdProbabilityAliveByTx(model, atT.x, atT.T),
         pAliveAtT: bgNbdProbabilityAlive(model, atT),
         expectedAtT: HORIZONS.map((days) =>
           bgNbdConditionalExpectedTransactions(model, atT, days / UNIT_DAYS),
         ),
       };
       if (gg) {
-        const clv = customerLifetimeValue(
-          { ...clvCustomer(facts), tx: atT.tx },
-          { bgNbd: model, gammaGamma: gg },
-          clvOptions,
-        );
+        const clv = clvOf({ ...clvCustomer(facts), tx: atT.tx });
         if (clv.method === 'model' && clv.expectedOrderValue > 0)
           memo.clvPerOrderValueAtT = clv.value / clv.expectedOrderValue;
       }
-      if (purchaseMemo.size > 200_000) purchaseMemo.clear();
-      purchaseMemo.set(key, memo);
+      if (++memoSize > 200_000) {
+        purchaseMemo.clear();
+        memoSize = 1;
+        byT = new Map();
+        purchaseMemo.set(facts.x, byT);
+      }
+      byT.set(facts.TDays, memo);
     }
-    const pAlive = bgNbdProbabilityAlive(model, {
-      x: facts.x,
-      tx: facts.txDays / UNIT_DAYS,
-      T: facts.TDays / UNIT_DAYS,
-    });
+    const pAlive = memo.pAliveOf(facts.txDays / UNIT_DAYS);
     return { memo, pAlive, scale: memo.pAliveAtT > 0 ? pAlive / memo.pAliveAtT : 0 };
   }
 
-  function churnOf(facts: CustomerFacts): NonNullable<CustomerScores['churn']> {
-    if (bg && facts.TDays >= ms.minHistoryDays) {
-      const { memo, pAlive, scale } = modelOf(facts, bg);
-      const expected = memo.expectedAtT.map((value) => value * scale);
+  function churnOf(facts: CustomerFacts, model: PurchaseModel | undefined): NonNullable<CustomerScores['churn']> {
+    if (model) {
+      const { memo, pAlive, scale } = model;
+      const [e30, e90, e365] = memo.expectedAtT as [number, number, number];
+      const expected = [e30 * scale, e90 * scale, e365 * scale];
       if (Number.isFinite(pAlive) && expected.every(Number.isFinite))
         return churnFigures(pAlive, expected, 'model');
     }
@@ -447,16 +459,19 @@ export function createScorer(
     );
   }
 
-  function valueFigures(facts: CustomerFacts): NonNullable<CustomerScores['value']> {
-    if (bg && gg && facts.TDays >= ms.minHistoryDays) {
-      const { memo, scale } = modelOf(facts, bg);
+  function valueFigures(
+    facts: CustomerFacts,
+    model: PurchaseModel | undefined,
+  ): NonNullable<CustomerScores['value']> {
+    if (model && gg) {
+      const { memo, scale } = model;
       const orderValue = gammaGammaExpectedAverageValue(gg, facts.x, Math.max(facts.zbar, 0));
       const clv = orderValue * (memo.clvPerOrderValueAtT ?? Number.NaN) * scale;
       if (Number.isFinite(clv) && clv >= 0 && orderValue >= 0) {
         return { expectedOrderValue: round(orderValue, 2), clv12: round(clv, 2), method: 'model' };
       }
     }
-    const clv = customerLifetimeValue(clvCustomer(facts), { bgNbd: bg, gammaGamma: gg }, clvOptions);
+    const clv = clvOf(clvCustomer(facts));
     return {
       expectedOrderValue: round(clv.expectedOrderValue, 2),
       clv12: round(clv.value, 2),
@@ -467,34 +482,40 @@ export function createScorer(
   return {
     score(facts, previous) {
       const buyer = facts.recencyDays !== null && context.cuts !== null;
-      const churn = buyer ? churnOf(facts) : undefined;
-      const value = buyer ? valueFigures(facts) : undefined;
+      const model = buyer && bg && facts.TDays >= ms.minHistoryDays ? modelOf(facts, bg) : undefined;
+      const churn = buyer ? churnOf(facts, model) : undefined;
+      const value = buyer ? valueFigures(facts, model) : undefined;
       let rfm: CustomerScores['rfm'];
       let tier: ValueTier | undefined;
-      if (buyer && context.cuts) {
-        const r = scoreValue(facts.recencyDays as number, context.cuts.recency, RFM_DIRECTIONS.recency);
-        const f = scoreValue(facts.orders, context.cuts.frequency, RFM_DIRECTIONS.frequency);
-        const m = scoreValue(facts.monetary, context.cuts.monetary, RFM_DIRECTIONS.monetary);
+      if (buyer && rank) {
+        const r = rank.recency(facts.recencyDays as number);
+        const f = rank.frequency(facts.orders);
+        const m = rank.monetary(facts.monetary);
         rfm = { r, f, m, segment: segmentFor(r, f, m, seg.rfmMap) };
-        tier = valueTierFor(facts.monetary, context.cuts.tier);
+        tier = rank.tier(facts.monetary);
       }
       const membership = membershipFor(facts.trailingSpend, seg.membership.levels, facts.orders) ?? undefined;
       const previousStage = previous?.lifecycle.stage ?? null;
-      const stage = lifecycleStageFor(
+      const since = previous?.lifecycle.since;
+      // The first and last purchase days are T and recency days before asOf (by their definition).
+      const stage = lifecycleStageAt(
         {
-          asOf,
-          firstOrderAt: facts.firstDay,
-          lastOrderAt: facts.lastDay,
+          asOf: asOfDay * DAY_MS,
+          firstOrderAt: facts.firstDay === null ? null : (asOfDay - facts.TDays) * DAY_MS,
+          lastOrderAt: facts.recencyDays === null ? null : (asOfDay - facts.recencyDays) * DAY_MS,
           orderCount: facts.orders,
           previousStage,
-          previousStageSince: previous?.lifecycle.since ?? null,
+          previousStageSince: since ? Date.parse(since) : null,
           pAlive: churn?.method === 'model' ? churn.pAlive : null,
         },
         seg.lifecycle,
       );
-      const since = previous && previousStage === stage ? previous.lifecycle.since : asOf;
       // Built field by field (no undefined values: they would not survive a round trip to DynamoDB).
-      const scores: CustomerScores = { asOf, runId, lifecycle: { stage, since } };
+      const scores: CustomerScores = {
+        asOf,
+        runId,
+        lifecycle: { stage, since: previous && previousStage === stage ? previous.lifecycle.since : asOf },
+      };
       if (rfm) scores.rfm = rfm;
       if (tier) scores.tier = tier;
       if (membership) scores.membership = membership;
@@ -505,12 +526,13 @@ export function createScorer(
   };
 }
 
+const clean = (v: number | undefined) => round(Math.max(0, Number.isFinite(v) ? (v as number) : 0), 3);
+
 function churnFigures(
   pAlive: number,
   expected: readonly number[],
   method: 'model' | 'fallback',
 ): NonNullable<CustomerScores['churn']> {
-  const clean = (v: number | undefined) => round(Math.max(0, Number.isFinite(v) ? (v as number) : 0), 3);
   return {
     pAlive: round(Math.min(1, Math.max(0, pAlive)), 4),
     expected30: clean(expected[0]),

@@ -72,6 +72,19 @@ export interface LifecycleInput {
   readonly pAlive?: number | null;
 }
 
+/**
+ * {@link LifecycleInput} with its dates already parsed to epoch milliseconds, for callers that
+ * place millions of customers and know their days as numbers (the nightly run).
+ */
+export interface LifecycleTimes
+  extends Omit<LifecycleInput, 'asOf' | 'firstOrderAt' | 'lastOrderAt' | 'previousStageSince'> {
+  readonly asOf: number;
+  readonly firstOrderAt: number | null;
+  readonly lastOrderAt: number | null;
+  /** NaN for a stored date that does not parse (rejected when a rule needs it). */
+  readonly previousStageSince?: number | null;
+}
+
 const DAY_MS = 86_400_000;
 
 function parseDate(value: string, field: string): number {
@@ -96,9 +109,17 @@ export function atRiskAfterDays(
   orderCount: number,
   thresholds: LifecycleThresholds = DEFAULT_LIFECYCLE_THRESHOLDS,
 ): number {
+  const span =
+    orderCount < 2
+      ? 0
+      : daysBefore(parseDate(lastOrderAt, 'lastOrderAt'), parseDate(firstOrderAt, 'firstOrderAt'));
+  return atRiskAfterSpan(span, orderCount, thresholds);
+}
+
+/** {@link atRiskAfterDays} from the days between the first and the last order. */
+function atRiskAfterSpan(spanDays: number, orderCount: number, thresholds: LifecycleThresholds): number {
   if (orderCount < 2) return Math.max(thresholds.atRiskMinDays, thresholds.atRiskDefaultDays);
-  const span = daysBefore(parseDate(lastOrderAt, 'lastOrderAt'), parseDate(firstOrderAt, 'firstOrderAt'));
-  return Math.max(thresholds.atRiskMinDays, thresholds.atRiskIntervalMultiple * (span / (orderCount - 1)));
+  return Math.max(thresholds.atRiskMinDays, thresholds.atRiskIntervalMultiple * (spanDays / (orderCount - 1)));
 }
 
 /**
@@ -116,6 +137,29 @@ export function lifecycleStageFor(
   input: LifecycleInput,
   thresholds: LifecycleThresholds = DEFAULT_LIFECYCLE_THRESHOLDS,
 ): LifecycleStage {
+  // Dates are parsed only when the rules need them (a prospect's as-of is not looked at).
+  const dated =
+    Number.isInteger(input.orderCount) &&
+    input.orderCount > 0 &&
+    input.firstOrderAt != null &&
+    input.lastOrderAt != null;
+  return lifecycleStageAt(
+    {
+      ...input,
+      asOf: dated ? parseDate(input.asOf, 'asOf') : Number.NaN,
+      firstOrderAt: dated ? parseDate(input.firstOrderAt as string, 'firstOrderAt') : null,
+      lastOrderAt: dated ? parseDate(input.lastOrderAt as string, 'lastOrderAt') : null,
+      previousStageSince: input.previousStageSince ? Date.parse(input.previousStageSince) : null,
+    },
+    thresholds,
+  );
+}
+
+/** {@link lifecycleStageFor} on dates already parsed to epoch milliseconds. */
+export function lifecycleStageAt(
+  input: LifecycleTimes,
+  thresholds: LifecycleThresholds = DEFAULT_LIFECYCLE_THRESHOLDS,
+): LifecycleStage {
   if (!(Number.isInteger(input.orderCount) && input.orderCount >= 0)) {
     throw new RangeError(`orderCount must be a whole number ≥ 0, got ${input.orderCount}`);
   }
@@ -123,19 +167,18 @@ export function lifecycleStageFor(
   if (input.firstOrderAt == null || input.lastOrderAt == null) {
     throw new RangeError(`a customer with ${input.orderCount} orders needs firstOrderAt and lastOrderAt`);
   }
-  const asOf = parseDate(input.asOf, 'asOf');
-  const first = parseDate(input.firstOrderAt, 'firstOrderAt');
-  const last = parseDate(input.lastOrderAt, 'lastOrderAt');
+  const { asOf, firstOrderAt: first, lastOrderAt: last } = input;
   const sinceLast = daysBefore(asOf, last);
   const pAlive = input.pAlive ?? null;
 
   if (sinceLast > thresholds.churnedAfterDays || (pAlive !== null && pAlive < thresholds.churnedPAlive)) {
     return 'churned';
   }
-  const atRiskDays = atRiskAfterDays(input.firstOrderAt, input.lastOrderAt, input.orderCount, thresholds);
+  const atRiskDays = atRiskAfterSpan(daysBefore(last, first), input.orderCount, thresholds);
   if (sinceLast > atRiskDays || (pAlive !== null && pAlive < thresholds.atRiskPAlive)) return 'at_risk';
 
-  const since = input.previousStageSince ? parseDate(input.previousStageSince, 'previousStageSince') : null;
+  const since = input.previousStageSince ?? null;
+  if (Number.isNaN(since)) throw new RangeError('previousStageSince must be an ISO 8601 date');
   if (input.previousStage === 'at_risk' || input.previousStage === 'churned') {
     // Recovering without a new order (a refitted model raising P(alive)) is not a reactivation.
     if (since === null || last > since) return 'reactivated';

@@ -162,17 +162,6 @@ function sketchUnits(key: number, lnGamma: number): number {
   return key > 0 ? representative : -representative;
 }
 
-/** The summary key of a value under the given summary settings. */
-function keyOf(
-  value: number,
-  kind: 'exact' | 'sketch',
-  resolution: number,
-  relativeAccuracy: number,
-): number {
-  const units = toUnits(value, resolution);
-  return kind === 'exact' ? units : sketchKey(units, logGamma(relativeAccuracy));
-}
-
 /** The value (in value units) a summary key stands for. */
 function valueOfKey(
   key: number,
@@ -188,7 +177,8 @@ function fromCounts(
   kind: 'exact' | 'sketch',
   counts: Map<number, number>,
 ): ValueSummary {
-  const keys = [...counts.keys()].sort((a, b) => a - b);
+  // A typed array sorts numerically, natively: much faster than a comparator on 10^5 keys.
+  const keys = Array.from(Float64Array.from(counts.keys()).sort());
   let count = 0;
   const values = keys.map((key) => {
     const n = counts.get(key) ?? 0;
@@ -230,14 +220,32 @@ export function summarizeValues(
   values: Iterable<number>,
   options: Partial<SummaryOptions> = {},
 ): ValueSummary {
-  const resolved = resolveOptions(options);
-  const counts = new Map<number, number>();
-  for (const value of values) {
-    const units = toUnits(value, resolved.resolution);
-    counts.set(units, (counts.get(units) ?? 0) + 1);
+  const counter = new ValueCounter(options);
+  for (const value of values) counter.add(value);
+  return counter.summary();
+}
+
+/**
+ * Summarises values one at a time, as they stream past, without keeping them: `summary()` is
+ * `summarizeValues` of every value added.
+ */
+export class ValueCounter {
+  private readonly options: SummaryOptions;
+  private readonly counts = new Map<number, number>();
+
+  constructor(options: Partial<SummaryOptions> = {}) {
+    this.options = resolveOptions(options);
   }
-  const exact = fromCounts(resolved, 'exact', counts);
-  return exact.keys.length > resolved.maxExactValues ? toSketch(exact) : exact;
+
+  add(value: number): void {
+    const units = toUnits(value, this.options.resolution);
+    this.counts.set(units, (this.counts.get(units) ?? 0) + 1);
+  }
+
+  summary(): ValueSummary {
+    const exact = fromCounts(this.options, 'exact', this.counts);
+    return exact.keys.length > this.options.maxExactValues ? toSketch(exact) : exact;
+  }
 }
 
 /**
@@ -320,10 +328,24 @@ export function cutPoints(summary: ValueSummary): CutPoints {
  * A value that was not in the population is placed by where it falls between population values.
  */
 export function bandOf(value: number, cuts: CutPoints): number {
-  const key = keyOf(value, cuts.kind, cuts.resolution, cuts.relativeAccuracy);
-  let band = 0;
-  for (const threshold of cuts.keys) if (threshold !== null && key >= threshold) band++;
-  return band;
+  return bandFunction(cuts)(value);
+}
+
+/**
+ * {@link bandOf} for one set of cut points, with everything that does not depend on the value
+ * worked out once: for scoring millions of customers against the same cut points.
+ */
+export function bandFunction(cuts: CutPoints): (value: number) => number {
+  const thresholds = cuts.keys.filter((key) => key !== null);
+  const { resolution } = cuts;
+  const lnGamma = cuts.kind === 'sketch' ? logGamma(cuts.relativeAccuracy) : Number.NaN;
+  return (value) => {
+    const units = toUnits(value, resolution);
+    const key = cuts.kind === 'exact' ? units : sketchKey(units, lnGamma);
+    let band = 0;
+    for (const threshold of thresholds) if (key >= threshold) band++;
+    return band;
+  };
 }
 
 /**
@@ -332,11 +354,18 @@ export function bandOf(value: number, cuts: CutPoints): number {
  * boundary is placed consistently.
  */
 export function scoreValue(value: number, cuts: CutPoints, direction: ScoreDirection): Score {
+  return quintileScorer(cuts, direction)(value);
+}
+
+/** {@link scoreValue} for one set of cut points and a direction, worked out once. */
+export function quintileScorer(cuts: CutPoints, direction: ScoreDirection): (value: number) => Score {
   if (cuts.keys.length !== 4) {
     throw new RangeError(`scoreValue needs quintile cut points (4 boundaries), got ${cuts.keys.length}`);
   }
-  const band = bandOf(value, cuts);
-  return (direction === 'higher_is_better' ? band + 1 : 5 - band) as Score;
+  const band = bandFunction(cuts);
+  return direction === 'higher_is_better'
+    ? (value) => (band(value) + 1) as Score
+    : (value) => (5 - band(value)) as Score;
 }
 
 /**

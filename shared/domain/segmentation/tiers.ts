@@ -3,7 +3,7 @@
 // grows. Membership levels are absolute: a customer reaches gold by spending a fixed amount in a
 // trailing window, whatever other customers do, because members are promised a rule they can see.
 import type { FieldIssue } from '../errors.js';
-import { bandOf, type CutPoints, cutPointsAt, type ValueSummary } from './quintiles.js';
+import { bandFunction, type CutPoints, cutPointsAt, type ValueSummary } from './quintiles.js';
 
 export const VALUE_TIERS = ['high', 'medium', 'low'] as const;
 export type ValueTier = (typeof VALUE_TIERS)[number];
@@ -55,10 +55,18 @@ export function tierCutPoints(summary: ValueSummary, shares: TierShares = DEFAUL
 
 /** The value tier of a customer's metric value against `tierCutPoints`. */
 export function valueTierFor(value: number, cuts: CutPoints): ValueTier {
+  return valueTierScorer(cuts)(value);
+}
+
+/** {@link valueTierFor} for one set of tier cut points, worked out once. */
+export function valueTierScorer(cuts: CutPoints): (value: number) => ValueTier {
   if (cuts.keys.length !== 2)
     throw new RangeError(`valueTierFor needs tier cut points (2 boundaries), got ${cuts.keys.length}`);
-  const band = bandOf(value, cuts);
-  return band === 2 ? 'high' : band === 1 ? 'medium' : 'low';
+  const bandOf = bandFunction(cuts);
+  return (value) => {
+    const band = bandOf(value);
+    return band === 2 ? 'high' : band === 1 ? 'medium' : 'low';
+  };
 }
 
 /** A membership level: reached when both the trailing spend and the order count reach its minimums. */

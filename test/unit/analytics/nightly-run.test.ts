@@ -25,6 +25,7 @@ import {
 import { customerLifetimeValue } from '../../../shared/domain/analytics/clv.js';
 import type { CustomerScores } from '../../../shared/domain/customer-scores.js';
 import { DEFAULT_SEGMENTATION_SETTINGS } from '../../../shared/domain/segmentation/settings.js';
+import { LIFECYCLE_STAGES, lifecycleStageFor } from '../../../shared/domain/segmentation/lifecycle.js';
 import { CALIBRATION_END, cdnowTransactions } from './cdnow-data.js';
 
 const SETTINGS = { model: DEFAULT_MODEL_SETTINGS, segmentation: DEFAULT_SEGMENTATION_SETTINGS };
@@ -389,5 +390,172 @@ describe('the scoring summary (pass 2 → run summary)', () => {
     expect(summary.customers).toBe(2357);
     expect(Object.values(summary.lifecycle).reduce((a, b) => a + b, 0)).toBe(2357);
     expect(summary.methods['churn:model']).toBeGreaterThan(2000);
+  });
+});
+
+// The nightly run scores millions of customers, so the scorer and the pass-1 summary take short
+// cuts: memos per (x, T), P(alive) with the t_x-free terms computed once, rows counted in nested
+// maps, dates as day numbers. Each must give what the formula, computed plainly, gives.
+describe('the fast paths equal the straightforward computation', () => {
+  /** FHL 2005 eq. (10)'s denominator, as printed: 1 / (1 + δ a/(b+x−1) ((α+T)/(α+t_x))^(r+x)). */
+  const pAliveReference = (
+    p: { r: number; alpha: number; a: number; b: number },
+    x: number,
+    tx: number,
+    T: number,
+  ) => (x === 0 ? 1 : 1 / (1 + (p.a / (p.b + x - 1)) * ((p.alpha + T) / (p.alpha + tx)) ** (p.r + x)));
+
+  /** 2F1(a, b; c; z) by its defining series Σ (a)_k (b)_k / (c)_k z^k / k!. */
+  const hyp2f1Reference = (a: number, b: number, c: number, z: number) => {
+    let term = 1;
+    let sum = 1;
+    for (let k = 0; k < 100_000 && Math.abs(term) > 1e-17 * Math.abs(sum); k++) {
+      term *= ((a + k) * (b + k) * z) / ((c + k) * (k + 1));
+      sum += term;
+    }
+    return sum;
+  };
+
+  /** FHL 2005 eq. (10) as printed: E[Y(t) | x, t_x, T]. */
+  const expectedReference = (
+    p: { r: number; alpha: number; a: number; b: number },
+    x: number,
+    tx: number,
+    T: number,
+    t: number,
+  ) => {
+    const { r, alpha, a, b } = p;
+    const bracket =
+      1 -
+      ((alpha + T) / (alpha + T + t)) ** (r + x) *
+        hyp2f1Reference(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
+    return ((a + b + x - 1) / (a - 1)) * bracket * pAliveReference(p, x, tx, T);
+  };
+
+  const histories = fc.dictionary(
+    fc.integer({ min: 0, max: 272 }).map((n) => addDays('1997-01-01', n)),
+    fc.integer({ min: 0, max: 20_000 }).map((c) => c / 100),
+    { minKeys: 1, maxKeys: 25 },
+  );
+
+  it('gives P(alive) and the expected purchases of FHL 2005 eq. (10), memo or not (property)', () => {
+    const { context } = cdnowRun();
+    const params = context.model.bgNbd?.params as { r: number; alpha: number; a: number; b: number };
+    const scorer = createScorer(context, SETTINGS, RUN);
+    fc.assert(
+      fc.property(histories, (spend) => {
+        const facts = customerFacts({ dailySpend: spend }, CALIBRATION_END, 365);
+        fc.pre(facts.TDays >= DEFAULT_MODEL_SETTINGS.minHistoryDays);
+        const [x, tx, T] = [facts.x, facts.txDays / 7, facts.TDays / 7];
+        for (const churn of [scorer.score(facts, undefined).churn, scorer.score(facts, undefined).churn]) {
+          expect(churn?.method).toBe('model');
+          // Scores are rounded to 4 (P(alive)) and 3 (purchases) decimals.
+          expect(Math.abs((churn?.pAlive as number) - pAliveReference(params, x, tx, T))).toBeLessThanOrEqual(
+            0.00005 + 1e-12,
+          );
+          [30, 90, 365].forEach((days, i) => {
+            const reference = expectedReference(params, x, tx, T, days / 7);
+            const scored = [churn?.expected30, churn?.expected90, churn?.expected365][i] as number;
+            expect(Math.abs(scored - reference)).toBeLessThanOrEqual(0.0005 + 1e-9 * reference);
+          });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('places each customer in the lifecycle stage the rules give on the dates themselves (property)', () => {
+    const { context } = cdnowRun();
+    const scorer = createScorer(context, SETTINGS, RUN);
+    const stages = fc.constantFrom(...LIFECYCLE_STAGES.filter((stage) => stage !== 'prospect'));
+    const since = fc.oneof(
+      fc.integer({ min: 0, max: 272 }).map((n) => addDays('1997-01-01', n)),
+      fc.integer({ min: 0, max: 272 * 24 }).map((h) => new Date(Date.UTC(1997, 0, 1, h)).toISOString()),
+    );
+    fc.assert(
+      fc.property(histories, fc.option(fc.record({ stage: stages, since })), (spend, before) => {
+        const facts = customerFacts({ dailySpend: spend }, CALIBRATION_END, 365);
+        const previous: CustomerScores | undefined = before
+          ? { asOf: '1997-09-01', runId: 'earlier', lifecycle: before }
+          : undefined;
+        const scores = scorer.score(facts, previous);
+        const expected = lifecycleStageFor(
+          {
+            asOf: CALIBRATION_END,
+            firstOrderAt: facts.firstDay,
+            lastOrderAt: facts.lastDay,
+            orderCount: facts.orders,
+            previousStage: previous?.lifecycle.stage ?? null,
+            previousStageSince: previous?.lifecycle.since ?? null,
+            pAlive: scores.churn?.method === 'model' ? scores.churn.pAlive : null,
+          },
+          DEFAULT_SEGMENTATION_SETTINGS.lifecycle,
+        );
+        expect(scores.lifecycle.stage).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('summarises the population into the rows and counts a plain grouping gives (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(histories, { freq: 5 }), { maxLength: 60 }), (population) => {
+        const facts = population.map((spend) =>
+          customerFacts({ dailySpend: spend ?? {} }, CALIBRATION_END, 365),
+        );
+        const summary = summaryOf(facts);
+        // Plain grouping: string keys, then sorted by the numbers.
+        const group = (rows: number[][]) => {
+          const counts = new Map<string, number[]>();
+          for (const row of rows) {
+            const key = JSON.stringify(row);
+            const existing = counts.get(key);
+            if (existing) existing.push(1);
+            else counts.set(key, [1]);
+          }
+          return [...counts]
+            .map(([key, ones]) => [...(JSON.parse(key) as number[]), ones.length])
+            .sort((u, v) => {
+              // By the first number, then the second, … (the count last, never compared).
+              const i = u.findIndex((value, k) => value !== v[k]);
+              return i === -1 || i === u.length - 1 ? 0 : (u[i] as number) - (v[i] as number);
+            });
+        };
+        const buyers = facts.filter((f) => f.recencyDays !== null);
+        expect(summary.customers).toBe(population.length);
+        expect(summary.buyers).toBe(buyers.length);
+        expect(summary.purchases).toEqual(group(buyers.map((f) => [f.x, f.txDays, f.TDays])));
+        expect(summary.spend).toEqual(group(buyers.filter((f) => f.x > 0).map((f) => [f.x, f.zbar])));
+        const counted = (values: number[], resolution: number) => {
+          const units = values.map((v) => Math.round(v / resolution) + 0).sort((a, b) => a - b);
+          const keys = [...new Set(units)];
+          return { keys, counts: keys.map((key) => units.filter((u) => u === key).length) };
+        };
+        expect(summary.recency).toMatchObject(
+          counted(
+            buyers.map((f) => f.recencyDays as number),
+            1,
+          ),
+        );
+        expect(summary.frequency).toMatchObject(
+          counted(
+            buyers.map((f) => f.orders),
+            1,
+          ),
+        );
+        expect(summary.monetary).toMatchObject(
+          counted(
+            buyers.map((f) => f.monetary),
+            0.01,
+          ),
+        );
+        // Merging shard summaries goes through the same row counts.
+        const half = Math.floor(facts.length / 2);
+        expect(
+          mergePopulationSummaries(summaryOf(facts.slice(half)), summaryOf(facts.slice(0, half))),
+        ).toEqual(summary);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
