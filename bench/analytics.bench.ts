@@ -192,7 +192,16 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   const completed = stack.bus.events.find(
     (event) => event['detail-type'] === 'analytics.run.completed' && event.detail.asOf === AS_OF,
   );
-  const summary = (completed?.detail.summary ?? {}) as { written?: number; customers?: number };
+  if (!completed) {
+    // A half-run pipeline has no meaningful ratio: say why it stopped instead.
+    const failures = stack.bus.deadLetters.map(
+      (letter) => `${letter.functionName} ${letter.event['detail-type']}: ${letter.error}`,
+    );
+    throw new Error(
+      `the nightly run did not complete after ${(pipelineMs / 1000).toFixed(0)} s; dead letters: ${failures.join('; ') || 'none'}`,
+    );
+  }
+  const summary = completed.detail.summary as { written: number; customers: number };
   context.log(
     `pipeline: ${run.events.length} events, ${summary.customers} customers, ${summary.written} written`,
   );
@@ -207,7 +216,7 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
     Array.from({ length: shards }, async (_, segment) => {
       const found: Record<string, unknown>[] = [];
       for await (const page of scanProfiles(segment, shards))
-        found.push(...(page as unknown as Record<string, unknown>[]));
+        found.push(...(page.profiles as unknown as Record<string, unknown>[]));
       return found;
     }),
   );
@@ -216,7 +225,7 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   const changed = scanned
     .flat()
     .filter((item) => (item.scores as { runId?: string } | undefined)?.runId !== undefined)
-    .slice(0, summary.written ?? count)
+    .slice(0, summary.written)
     .map((item) => {
       const id = String(item.id);
       const scores = item.scores as {

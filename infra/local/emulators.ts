@@ -83,7 +83,7 @@ export async function startDynamoDbLocal(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   try {
-    await waitForPort(port, child, 30_000);
+    await waitForPort(port, child, 90_000);
   } catch (error) {
     await stopChild(child);
     throw new Error(`${(error as Error).message}\n${stderr}`);

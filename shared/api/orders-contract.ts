@@ -11,7 +11,6 @@ import { contract } from '../http/handler.js';
 import { idempotencyHeader } from '../http/idempotency.js';
 import { customerIdParams } from './customer-id.js';
 
-
 export const orderParams = z.strictObject({
   id: customerIdParams.shape.id,
   orderId: businessIdSchema,

@@ -109,17 +109,17 @@ export async function completeRun(
 const PART_BYTES = 300 * 1024;
 
 /**
- * A shard's summary (gzip'd JSON, in parts that fit DynamoDB's 400 kB items), then its completion
- * marker. Rewriting them (a retried shard) writes the same content: the summary is a function of
- * the data.
+ * The summary of one slice of a shard (gzip'd JSON, in parts that fit DynamoDB's 400 kB items).
+ * Only the invocation holding the slice's claim writes it, and a retry of that invocation rewrites
+ * it whole; every part carries the part count, and part 0 (always rewritten) is authoritative.
  */
-export async function putShardSummary(
+export async function putSliceSummary(
   asOf: string,
   attempt: number,
   phase: number,
   shard: number,
+  slice: number,
   summary: unknown,
-  counts: Record<string, number>,
 ): Promise<void> {
   const packed = gzipSync(JSON.stringify(summary));
   const parts: Uint8Array[] = [];
@@ -132,7 +132,7 @@ export async function putShardSummary(
       new PutCommand({
         TableName: tableName(),
         Item: {
-          ...analyticsKeys.shardData(asOf, attempt, phase, shard, part),
+          ...analyticsKeys.shardData(asOf, attempt, phase, shard, slice, part),
           type: 'analytics-shard-data',
           data,
           parts: parts.length,
@@ -140,6 +140,17 @@ export async function putShardSummary(
       }),
     );
   }
+}
+
+/** The shard's completion marker (after its last slice's summary), with the counts of all its slices. */
+export async function putShardDone(
+  asOf: string,
+  attempt: number,
+  phase: number,
+  shard: number,
+  slices: number,
+  counts: Record<string, number>,
+): Promise<void> {
   await documentClient.send(
     new PutCommand({
       TableName: tableName(),
@@ -147,8 +158,64 @@ export async function putShardSummary(
         ...analyticsKeys.shardDone(asOf, attempt, phase, shard),
         type: 'analytics-shard-done',
         shard,
-        parts: parts.length,
+        slices,
         counts,
+      },
+    }),
+  );
+}
+
+/** How a slice ended: where the next slice starts (none: the shard is done) and the counts so far. */
+export interface SliceEnd {
+  next?: string;
+  counts: Record<string, number>;
+}
+
+/**
+ * Claims a slice of a shard for the invocation `owner` (the triggering event's id: a retried
+ * delivery resumes its own claim). Undefined when another delivery holds it (a duplicate
+ * continuation event: that one carries the slice on); the slice's end when it is already finished.
+ */
+export async function claimSlice(
+  key: { pk: string; sk: string },
+  owner: string,
+): Promise<{ end?: SliceEnd } | undefined> {
+  try {
+    const result = await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: 'SET #owner = :owner, #type = :type',
+        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner', '#type': 'type' },
+        ExpressionAttributeValues: { ':owner': owner, ':type': 'analytics-slice' },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const item = result.Attributes ?? {};
+    if (item.done !== true) return {};
+    const counts = (item.counts ?? {}) as Record<string, number>;
+    return { end: item.next === undefined ? { counts } : { next: String(item.next), counts } };
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Records how the owner's slice ended (after its summary is stored), before anything is announced. */
+export async function finishSlice(key: { pk: string; sk: string }, owner: string, end: SliceEnd): Promise<void> {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: `SET done = :true, counts = :counts${end.next === undefined ? '' : ', #next = :next'}`,
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner', ...(end.next === undefined ? {} : { '#next': 'next' }) },
+      ExpressionAttributeValues: {
+        ':true': true,
+        ':owner': owner,
+        ':counts': end.counts,
+        ...(end.next === undefined ? {} : { ':next': end.next }),
       },
     }),
   );
@@ -178,33 +245,35 @@ export async function countDoneShards(asOf: string, attempt: number, phase: numb
   return count;
 }
 
-/** Every shard's summary of the attempt's phase, by shard number. */
+/** Every shard's slice summaries of the attempt's phase, by shard number, in slice order. */
 export async function loadShardSummaries<T>(
   asOf: string,
   attempt: number,
   phase: number,
-): Promise<Map<number, T>> {
+): Promise<Map<number, T[]>> {
+  const prefix = analyticsKeys.shardDataPrefix(attempt, phase);
   const items = await queryAll({
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: {
-      ':pk': analyticsKeys.runPartition(asOf),
-      ':prefix': analyticsKeys.shardDataPrefix(attempt, phase),
-    },
+    ExpressionAttributeValues: { ':pk': analyticsKeys.runPartition(asOf), ':prefix': prefix },
     ConsistentRead: true,
   });
-  const byShard = new Map<number, Buffer[]>();
+  // Items arrive in sort-key order: shard, slice, part.
+  const slices = new Map<string, { shard: number; parts: Buffer[]; count: number }>();
   for (const item of items) {
-    const [shard] = String(item.sk).slice(analyticsKeys.shardDataPrefix(attempt, phase).length).split('#');
-    const parts = byShard.get(Number(shard)) ?? [];
-    parts.push(Buffer.from(item.data as Uint8Array)); // items arrive in sort-key (part) order
-    byShard.set(Number(shard), parts);
+    const [shard, slice, part] = String(item.sk).slice(prefix.length).split('#').map(Number);
+    const key = `${shard}#${slice}`;
+    if (part === 0) slices.set(key, { shard: shard as number, parts: [], count: Number(item.parts) });
+    const entry = slices.get(key);
+    // Parts beyond part 0's count are left over from a longer write the owner's retry replaced.
+    if (entry && (part as number) < entry.count) entry.parts.push(Buffer.from(item.data as Uint8Array));
   }
-  return new Map(
-    [...byShard].map(([shard, parts]) => [
-      shard,
-      JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as T,
-    ]),
-  );
+  const byShard = new Map<number, T[]>();
+  for (const { shard, parts } of slices.values()) {
+    const summaries = byShard.get(shard) ?? [];
+    summaries.push(JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as T);
+    byShard.set(shard, summaries);
+  }
+  return byShard;
 }
 
 /**
@@ -390,18 +459,26 @@ const SCAN_ATTRIBUTES = [
   'skus',
 ];
 
+/** A page of a shard's Scan, and where the Scan goes on after it (none: it was the last page). */
+export interface ScannedPage {
+  profiles: ScannedProfile[];
+  next?: string;
+}
+
 /**
  * One segment of a parallel Scan of the `byList` index, page by page: the profiles (and only
  * profiles: the index is overloaded, hence the filter) with their aggregates, never their orders.
+ * From `after` (a page's `next`) when given.
  */
 export async function* scanProfiles(
   segment: number,
   totalSegments: number,
   pageSize?: number,
-): AsyncGenerator<ScannedProfile[]> {
-  const options = { pageSize, attributes: SCAN_ATTRIBUTES };
-  for await (const { items } of scanProfileSegment(segment, totalSegments, options)) {
-    if (items.length > 0) yield items as unknown as ScannedProfile[];
+  after?: string,
+): AsyncGenerator<ScannedPage> {
+  const options = { pageSize, attributes: SCAN_ATTRIBUTES, startKey: cursor.decode(after, 'startKey') };
+  for await (const { items, lastKey } of scanProfileSegment(segment, totalSegments, options)) {
+    yield { profiles: items as unknown as ScannedProfile[], next: cursor.encode(lastKey) };
   }
 }
 

@@ -143,9 +143,22 @@ const pad = (n: number) => String(n).padStart(4, '0');
 export const analyticsKeys = {
   runPartition: (asOf: string) => `RUN#${asOf}`,
   run: (asOf: string): Key => ({ pk: analyticsKeys.runPartition(asOf), sk: 'RUN' }),
-  shardData: (asOf: string, attempt: number, phase: number, shard: number, part: number): Key => ({
+  /** Part `part` of the summary of slice `slice` (one worker invocation's stretch) of a shard. */
+  shardData: (
+    asOf: string,
+    attempt: number,
+    phase: number,
+    shard: number,
+    slice: number,
+    part: number,
+  ): Key => ({
     pk: analyticsKeys.runPartition(asOf),
-    sk: `${analyticsKeys.shardDataPrefix(attempt, phase)}${pad(shard)}#${pad(part)}`,
+    sk: `${analyticsKeys.shardDataPrefix(attempt, phase)}${pad(shard)}#${pad(slice)}#${pad(part)}`,
+  }),
+  /** The claim of a shard's slice by the invocation scanning it, then where the next slice starts. */
+  shardSlice: (asOf: string, attempt: number, phase: number, shard: number, slice: number): Key => ({
+    pk: analyticsKeys.runPartition(asOf),
+    sk: `SLICE#${pad(attempt)}#${phase}#${pad(shard)}#${pad(slice)}`,
   }),
   shardDataPrefix: (attempt: number, phase: number) => `DATA#${pad(attempt)}#${phase}#`,
   shardDone: (asOf: string, attempt: number, phase: number, shard: number): Key => ({

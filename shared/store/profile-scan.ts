@@ -20,16 +20,21 @@ export interface ProfilePage {
 /**
  * One segment of a parallel Scan of the profiles on the `byList` index, as stored, page by page;
  * only `attributes` when given (the nightly run reads aggregates, never whole profiles). Every
- * segment ends with a page marked `last` (possibly empty).
+ * segment ends with a page marked `last` (possibly empty). Starts after `startKey` when given (a
+ * page's `lastKey`: where a Scan stopped by an earlier invocation goes on).
  */
 export async function* scanProfileSegment(
   segment: number,
   totalSegments: number,
-  options: { pageSize?: number | undefined; attributes?: readonly string[] } = {},
-): AsyncGenerator<{ items: Item[]; last: boolean }> {
+  options: {
+    pageSize?: number | undefined;
+    attributes?: readonly string[];
+    startKey?: Item | undefined;
+  } = {},
+): AsyncGenerator<{ items: Item[]; last: boolean; lastKey?: Item }> {
   const names =
     options.attributes && Object.fromEntries(options.attributes.map((name, i) => [`#a${i}`, name]));
-  let ExclusiveStartKey: Item | undefined;
+  let ExclusiveStartKey: Item | undefined = options.startKey;
   do {
     const page = await documentClient.send(
       new ScanCommand({
@@ -47,7 +52,7 @@ export async function* scanProfileSegment(
       }),
     );
     ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
-    yield { items: page.Items ?? [], last: !ExclusiveStartKey };
+    yield { items: page.Items ?? [], last: !ExclusiveStartKey, lastKey: ExclusiveStartKey };
   } while (ExclusiveStartKey);
 }
 

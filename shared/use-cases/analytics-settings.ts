@@ -17,10 +17,21 @@ const whole = (min: number, max: number) =>
     .check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`));
 
 const analyticsSchema = z.strictObject({
-  /** Parallel Scan segments of a run. Size by customers: about 100,000 per shard on AWS. */
+  /**
+   * Parallel Scan segments of a run: how many workers scan and score at once (parallelism, not a
+   * size limit: a shard of any size is carried on in slices, see `sliceSeconds`).
+   */
   shards: whole(1, 1000),
   /** Concurrent profile writes per shard worker. */
   writeConcurrency: whole(1, 256),
+  /**
+   * Seconds a worker invocation scans before it hands the rest of its shard on (a continuation
+   * event with its Scan position), well inside the worker's function timeout; it also stops when
+   * less than two minutes of the timeout are left. It always finishes the page it is on.
+   */
+  sliceSeconds: whole(0, 3600),
+  /** Profiles evaluated per Scan request of a shard (default: DynamoDB's 1 MB pages). */
+  scanPageSize: z.optional(whole(1, 10_000)),
   /** How many past runs the segment trends show. */
   trendRuns: whole(1, 100),
   fitResolutionDays: whole(1, 28),
@@ -36,6 +47,7 @@ export type AnalyticsSettings = z.infer<typeof analyticsSchema>;
 export const DEFAULT_ANALYTICS_SETTINGS: AnalyticsSettings = {
   shards: 4,
   writeConcurrency: 24,
+  sliceSeconds: 600,
   trendRuns: 12,
   ...DEFAULT_MODEL_SETTINGS,
 };

@@ -46,9 +46,11 @@ import { businessTimeZone } from '../settings.js';
 import { log } from '../log.js';
 import {
   claimStep,
+  claimSlice,
   clearOutbox,
   completeRun,
   countDoneShards,
+  finishSlice,
   finishStep,
   type LifecycleOutbox,
   loadRunContext,
@@ -58,7 +60,8 @@ import {
   putModel,
   putRunContext,
   putSegmentStats,
-  putShardSummary,
+  putShardDone,
+  putSliceSummary,
   type ScannedProfile,
   scanProfiles,
   startRunAttempt,
@@ -80,7 +83,8 @@ export const PHASE = { population: 1, score: 2 } as const;
 
 const day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'));
 
-export const shardRequestSchema = z.object({
+/** One shard of one phase of an attempt. */
+const shardSchema = z.object({
   runId: z.string(),
   asOf: day,
   attempt: z.int().check(z.positive()),
@@ -88,9 +92,19 @@ export const shardRequestSchema = z.object({
   shard: z.int().check(z.gte(0)),
   totalShards: z.int().check(z.positive()),
 });
+
+export const shardRequestSchema = z.extend(shardSchema, {
+  /**
+   * A continuation: the shard's slice number (absent for the first, 0), where its Scan goes on,
+   * and the counts of the slices before it.
+   */
+  slice: z.optional(z.int().check(z.positive())),
+  after: z.optional(z.string()),
+  carried: z.optional(z.record(z.string(), z.number())),
+});
 export type ShardRequest = z.infer<typeof shardRequestSchema>;
 
-export const shardCompletedSchema = z.extend(shardRequestSchema, {
+export const shardCompletedSchema = z.extend(shardSchema, {
   counts: z.record(z.string(), z.number()),
 });
 export type ShardCompleted = z.infer<typeof shardCompletedSchema>;
@@ -100,15 +114,20 @@ export const nightlyInputSchema = z.object({ job: z.literal('nightly'), asOf: z.
 export interface NightlyDependencies {
   publish(events: DomainEvent[]): Promise<void>;
   now(): Date;
+  /** Milliseconds the invocation has left before its function timeout (the Lambda context's). */
+  remainingMillis(): number;
   timeZone: string;
   settings: { analytics: AnalyticsSettings; segmentation: SegmentationSettings };
 }
 
 /** The real dependencies: the bus, the clock, the business's time zone and settings. */
-export function nightlyDependencies(): NightlyDependencies {
+export function nightlyDependencies(
+  remainingMillis: () => number = () => Number.POSITIVE_INFINITY,
+): NightlyDependencies {
   return {
     publish,
     now: () => new Date(),
+    remainingMillis,
     timeZone: businessTimeZone(),
     settings: { analytics: analyticsSettings(), segmentation: segmentationSettings() },
   };
@@ -213,26 +232,95 @@ async function inPool<T>(
   await Promise.all(runners);
 }
 
-/** One shard of one phase: Scan its segment, summarise or score, store the result, report. */
+/** Time a worker keeps back from its function timeout to finish its page and hand on. */
+const TIMEOUT_RESERVE_MS = 120_000;
+
+/** The pages of a slice: from the request's Scan position until the time budget is spent. */
+interface SliceScan {
+  pages: AsyncGenerator<ScannedProfile[]>;
+  /** Where the next slice starts, once `pages` ended (undefined: the shard's Scan is complete). */
+  next(): string | undefined;
+}
+
+function sliceScan(request: ShardRequest, deps: NightlyDependencies): SliceScan {
+  const started = Date.now();
+  const { sliceSeconds, scanPageSize } = deps.settings.analytics;
+  const budget = Math.min(sliceSeconds * 1000, deps.remainingMillis() - TIMEOUT_RESERVE_MS);
+  let next = request.after;
+  let complete = false;
+  async function* pages() {
+    const scan = scanProfiles(request.shard, request.totalShards, scanPageSize, request.after);
+    for await (const page of prefetched(scan)) {
+      yield page.profiles;
+      next = page.next;
+      if (next === undefined) complete = true;
+      // At least one page per slice, so every slice makes progress.
+      else if (Date.now() - started >= budget) return;
+    }
+    complete = true;
+  }
+  return { pages: pages(), next: () => (complete ? undefined : next) };
+}
+
+const addCounts = (a: Record<string, number>, b: Record<string, number>) => {
+  const sum = { ...a };
+  for (const [name, value] of Object.entries(b)) sum[name] = (sum[name] ?? 0) + value;
+  return sum;
+};
+
+/**
+ * One slice of one shard of one phase: Scan its stretch of the segment, summarise or score, store
+ * the slice's summary, then either announce the next slice (a continuation event with the Scan
+ * position, when the time budget ran out before the segment did) or mark the shard done and report.
+ * A shard of any size thus fits the worker's timeout. Each slice is claimed by the delivery that
+ * started it: a retry of that delivery redoes only that slice (scores already written compare equal),
+ * a duplicate continuation leaves it alone, and a finished slice is never redone, only announced on.
+ */
 export async function runShard(
   request: ShardRequest,
+  eventId: string,
   deps: NightlyDependencies,
 ): Promise<Record<string, number>> {
   const started = Date.now();
-  const { asOf, attempt, phase, shard, totalShards } = request;
-  const { summary, counts } =
-    phase === PHASE.population ? await summariseShard(request, deps) : await scoreShard(request, deps);
-  await putShardSummary(asOf, attempt, phase, shard, summary, counts);
-  await deps.publish([{ detailType: ANALYTICS_EVENTS.shardCompleted, detail: { ...request, counts } }]);
-  log.info('nightly analytics shard done', {
-    runId: request.runId,
+  const { slice = 0, after: _after, carried = {}, ...shardRef } = request;
+  const { asOf, attempt, phase, shard, totalShards, runId } = shardRef;
+  const claim = analyticsKeys.shardSlice(asOf, attempt, phase, shard, slice);
+  const claimed = await claimSlice(claim, eventId);
+  if (!claimed) {
+    log.info('nightly analytics slice handled elsewhere', { runId, phase, shard, slice });
+    return {};
+  }
+  let end = claimed.end;
+  if (!end) {
+    const scan = sliceScan(request, deps);
+    const { summary, counts } =
+      phase === PHASE.population ? await summariseShard(request, scan, deps) : await scoreShard(request, scan, deps);
+    await putSliceSummary(asOf, attempt, phase, shard, slice, summary);
+    const next = scan.next();
+    end = { counts: addCounts(carried, counts), ...(next === undefined ? {} : { next }) };
+    await finishSlice(claim, eventId, end);
+  }
+  if (end.next !== undefined) {
+    await deps.publish([
+      {
+        detailType: ANALYTICS_EVENTS.shardRequested,
+        detail: { ...shardRef, slice: slice + 1, after: end.next, carried: end.counts },
+      },
+    ]);
+  } else {
+    await putShardDone(asOf, attempt, phase, shard, slice + 1, end.counts);
+    await deps.publish([{ detailType: ANALYTICS_EVENTS.shardCompleted, detail: { ...shardRef, counts: end.counts } }]);
+  }
+  log.info(end.next === undefined ? 'nightly analytics shard done' : 'nightly analytics shard continues', {
+    runId,
     phase,
     shard,
+    slice,
     totalShards,
     ms: Date.now() - started,
-    ...counts,
+    ...end.counts,
   });
-  return counts;
+  return end.counts;
 }
 
 /**
@@ -246,11 +334,11 @@ const mergePopulationPartials = (a: PopulationPartial, b: PopulationPartial): Po
   coPurchases: mergePairCounts(a.coPurchases ?? {}, b.coPurchases ?? {}),
 });
 
-async function summariseShard(request: ShardRequest, deps: NightlyDependencies) {
+async function summariseShard(request: ShardRequest, scan: SliceScan, deps: NightlyDependencies) {
   const accumulator = new PopulationAccumulator();
   const coPurchases: PairCounts = {};
   let scanned = 0;
-  for await (const page of prefetched(scanProfiles(request.shard, request.totalShards))) {
+  for await (const page of scan.pages) {
     for (const profile of page) {
       scanned++;
       const facts = factsOn(profile, request.asOf, deps);
@@ -263,7 +351,7 @@ async function summariseShard(request: ShardRequest, deps: NightlyDependencies) 
   return { summary, counts: { scanned, customers: summary.customers, buyers: summary.buyers } };
 }
 
-async function scoreShard(request: ShardRequest, deps: NightlyDependencies) {
+async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyDependencies) {
   const { asOf, attempt, runId } = request;
   const context = await loadRunContext<RunContext>(asOf, attempt);
   if (!context) throw new Error(`run ${runId}: no model context stored for phase 2`);
@@ -329,7 +417,7 @@ async function scoreShard(request: ShardRequest, deps: NightlyDependencies) {
     }
   };
 
-  for await (const page of prefetched(scanProfiles(request.shard, request.totalShards))) {
+  for await (const page of scan.pages) {
     scanned += page.length;
     // Changes an earlier, interrupted attempt recorded but may not have announced.
     await announce(page.flatMap((profile) => (profile.lifecycleOutbox ? [profile.lifecycleOutbox] : [])));
@@ -417,8 +505,9 @@ async function mergedSummaries<T>(event: ShardCompleted, merge: (a: T, b: T) => 
   if (summaries.size < event.totalShards) {
     throw new Error(`run ${event.runId}: ${summaries.size} of ${event.totalShards} shard summaries found`);
   }
-  // In shard order, so the merge (and the fit after it) is the same on every re-run.
+  // In shard and slice order, so the merge (and the fit after it) is the same on every re-run.
   return [...summaries.keys()]
     .sort((x, y) => x - y)
-    .reduce((total, shard) => merge(total, summaries.get(shard) as T), empty);
+    .flatMap((shard) => summaries.get(shard) as T[])
+    .reduce(merge, empty);
 }

@@ -17,13 +17,15 @@ export interface PrivateStack {
   stop(): Promise<void>;
 }
 
-export async function startPrivateStack(name: string): Promise<PrivateStack> {
+/** `settings`: RETAIN_SETTINGS (JSON object text) for this stack and the handlers in this process. */
+export async function startPrivateStack(name: string, options: { settings?: string } = {}): Promise<PrivateStack> {
   const stack = await startLocalStack({
     apiPort: 0,
     persist: false,
     scheduler: false,
     dataDir: resolve('.tmp', `${name}-${process.pid}`),
     businessTimeZone: 'Asia/Shanghai',
+    ...options,
   });
   const tokens = new Map<Role, Promise<string>>();
   const token = (role: Role) => {

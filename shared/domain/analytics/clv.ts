@@ -155,7 +155,8 @@ export function clvCalculator(models: ClvModels, options?: ClvOptions): (custome
     } catch {
       return fallback(customer, 'purchase model did not converge');
     }
-    if (!(Number.isFinite(value) && value >= 0)) return fallback(customer, 'purchase model gave no finite value');
+    if (!(Number.isFinite(value) && value >= 0))
+      return fallback(customer, 'purchase model gave no finite value');
     return { value, method: 'model', expectedTransactions: transactions, expectedOrderValue: orderValue };
   };
 }

@@ -151,7 +151,8 @@ function mergeRows<T extends readonly number[]>(a: readonly T[], b: readonly T[]
   const width = Math.max(a[0]?.length ?? 0, b[0]?.length ?? 0) - 1;
   if (width < 0) return [];
   const merged = new RowCounts(width as 2 | 3);
-  for (const row of [...a, ...b]) merged.add(row[width] as number, row[0] as number, row[1] as number, row[2]);
+  for (const row of [...a, ...b])
+    merged.add(row[width] as number, row[0] as number, row[1] as number, row[2]);
   return merged.rows() as unknown as T[];
 }
 
@@ -435,7 +436,10 @@ export function createScorer(
     return { memo, pAlive, scale: memo.pAliveAtT > 0 ? pAlive / memo.pAliveAtT : 0 };
   }
 
-  function churnOf(facts: CustomerFacts, model: PurchaseModel | undefined): NonNullable<CustomerScores['churn']> {
+  function churnOf(
+    facts: CustomerFacts,
+    model: PurchaseModel | undefined,
+  ): NonNullable<CustomerScores['churn']> {
     if (model) {
       const { memo, pAlive, scale } = model;
       const [e30, e90, e365] = memo.expectedAtT as [number, number, number];

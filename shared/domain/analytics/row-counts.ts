@@ -1,14 +1,14 @@
 // Weighted rows of numbers, `[k0, k1, (k2,) count]`, grouped by their leading values: the BG/NBD
 // rows {x, t_x, T, count} and the Gamma-Gamma rows {x, zbar, count} of the nightly pass-1 summary.
-// Kept in nested maps keyed by the numbers themselves (no string key to build per customer, no row
-// allocated for a row already seen), and listed in ascending order of the leading values, so the
-// same rows give the same list in any order of arrival. Pure: no I/O.
+// Kept as counts in nested maps keyed by the numbers themselves (no string key to build and no row
+// to allocate per customer), and listed in ascending order of the leading values, so the same rows
+// give the same list in any order of arrival. Pure: no I/O.
 
-type Leaves = Map<number, number[]>;
+type Counts = Map<number, number>;
 
 export class RowCounts {
-  /** Two leading values: k0 → k1 → row. Three: k0 → k1 → k2 → row. */
-  private readonly root = new Map<number, Map<number, Leaves | number[]>>();
+  /** Two leading values: k0 → k1 → count. Three: k0 → k1 → k2 → count. */
+  private readonly root = new Map<number, Map<number, Counts | number>>();
 
   constructor(private readonly width: 2 | 3) {}
 
@@ -19,37 +19,32 @@ export class RowCounts {
       second = new Map();
       this.root.set(k0, second);
     }
-    let leaves: Leaves;
-    let key: number;
-    if (this.width === 2) {
-      leaves = second as Leaves;
-      key = k1;
-    } else {
-      let third = second.get(k1) as Leaves | undefined;
+    let counts = second as Counts;
+    let key = k1;
+    if (this.width === 3) {
+      let third = second.get(k1) as Counts | undefined;
       if (third === undefined) {
         third = new Map();
         second.set(k1, third);
       }
-      leaves = third;
+      counts = third;
       key = k2;
     }
-    const row = leaves.get(key);
-    if (row === undefined) leaves.set(key, this.width === 2 ? [k0, k1, count] : [k0, k1, k2, count]);
-    else row[this.width] = (row[this.width] as number) + count;
+    counts.set(key, (counts.get(key) ?? 0) + count);
   }
 
-  /** Every row, ascending by the first value, then the second, … (count excluded). */
+  /** Every row `[…leading values, count]`, ascending by the first value, then the second, … */
   rows(): number[][] {
     const rows: number[][] = [];
-    const visit = (level: Map<number, unknown>) => {
+    const visit = (level: Map<number, unknown>, leading: number[]) => {
       // A typed array sorts numerically, natively: much faster than a comparator on 10^5 keys.
       for (const key of Float64Array.from(level.keys()).sort()) {
         const next = level.get(key);
-        if (next instanceof Map) visit(next);
-        else rows.push(next as number[]);
+        if (next instanceof Map) visit(next, [...leading, key]);
+        else rows.push([...leading, key, next as number]);
       }
     };
-    visit(this.root);
+    visit(this.root, []);
     return rows;
   }
 }

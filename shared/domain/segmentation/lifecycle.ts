@@ -76,8 +76,10 @@ export interface LifecycleInput {
  * {@link LifecycleInput} with its dates already parsed to epoch milliseconds, for callers that
  * place millions of customers and know their days as numbers (the nightly run).
  */
-export interface LifecycleTimes
-  extends Omit<LifecycleInput, 'asOf' | 'firstOrderAt' | 'lastOrderAt' | 'previousStageSince'> {
+export interface LifecycleTimes extends Omit<
+  LifecycleInput,
+  'asOf' | 'firstOrderAt' | 'lastOrderAt' | 'previousStageSince'
+> {
   readonly asOf: number;
   readonly firstOrderAt: number | null;
   readonly lastOrderAt: number | null;
@@ -119,7 +121,10 @@ export function atRiskAfterDays(
 /** {@link atRiskAfterDays} from the days between the first and the last order. */
 function atRiskAfterSpan(spanDays: number, orderCount: number, thresholds: LifecycleThresholds): number {
   if (orderCount < 2) return Math.max(thresholds.atRiskMinDays, thresholds.atRiskDefaultDays);
-  return Math.max(thresholds.atRiskMinDays, thresholds.atRiskIntervalMultiple * (spanDays / (orderCount - 1)));
+  return Math.max(
+    thresholds.atRiskMinDays,
+    thresholds.atRiskIntervalMultiple * (spanDays / (orderCount - 1)),
+  );
 }
 
 /**
