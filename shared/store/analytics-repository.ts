@@ -203,7 +203,11 @@ export async function claimSlice(
 }
 
 /** Records how the owner's slice ended (after its summary is stored), before anything is announced. */
-export async function finishSlice(key: { pk: string; sk: string }, owner: string, end: SliceEnd): Promise<void> {
+export async function finishSlice(
+  key: { pk: string; sk: string },
+  owner: string,
+  end: SliceEnd,
+): Promise<void> {
   await documentClient.send(
     new UpdateCommand({
       TableName: tableName(),

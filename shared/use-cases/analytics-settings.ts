@@ -47,7 +47,7 @@ export type AnalyticsSettings = z.infer<typeof analyticsSchema>;
 export const DEFAULT_ANALYTICS_SETTINGS: AnalyticsSettings = {
   shards: 4,
   writeConcurrency: 24,
-  sliceSeconds: 600,
+  sliceSeconds: 120,
   trendRuns: 12,
   ...DEFAULT_MODEL_SETTINGS,
 };

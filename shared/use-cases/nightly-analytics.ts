@@ -294,7 +294,9 @@ export async function runShard(
   if (!end) {
     const scan = sliceScan(request, deps);
     const { summary, counts } =
-      phase === PHASE.population ? await summariseShard(request, scan, deps) : await scoreShard(request, scan, deps);
+      phase === PHASE.population
+        ? await summariseShard(request, scan, deps)
+        : await scoreShard(request, scan, deps);
     await putSliceSummary(asOf, attempt, phase, shard, slice, summary);
     const next = scan.next();
     end = { counts: addCounts(carried, counts), ...(next === undefined ? {} : { next }) };
@@ -309,7 +311,9 @@ export async function runShard(
     ]);
   } else {
     await putShardDone(asOf, attempt, phase, shard, slice + 1, end.counts);
-    await deps.publish([{ detailType: ANALYTICS_EVENTS.shardCompleted, detail: { ...shardRef, counts: end.counts } }]);
+    await deps.publish([
+      { detailType: ANALYTICS_EVENTS.shardCompleted, detail: { ...shardRef, counts: end.counts } },
+    ]);
   }
   log.info(end.next === undefined ? 'nightly analytics shard done' : 'nightly analytics shard continues', {
     runId,

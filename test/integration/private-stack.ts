@@ -18,7 +18,10 @@ export interface PrivateStack {
 }
 
 /** `settings`: RETAIN_SETTINGS (JSON object text) for this stack and the handlers in this process. */
-export async function startPrivateStack(name: string, options: { settings?: string } = {}): Promise<PrivateStack> {
+export async function startPrivateStack(
+  name: string,
+  options: { settings?: string } = {},
+): Promise<PrivateStack> {
   const stack = await startLocalStack({
     apiPort: 0,
     persist: false,
