@@ -26,6 +26,7 @@ import { itemSize } from './support/item-size.js';
 import { cpuDuring } from './support/process-cpu.js';
 import { quantile, timed } from './support/stats.js';
 import type { Benchmark } from './types.js';
+import { mapLimit } from '../shared/concurrency.js';
 
 const SIZES = { full: { orders: 70_000, customers: 23_570 }, quick: { orders: 2_000, customers: 700 } };
 const CONCURRENCY = 8;
@@ -104,19 +105,6 @@ function writtenKeys(calls: readonly RecordedCall[]): Map<string, Key> {
   return written;
 }
 
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
     items.slice(index * size, (index + 1) * size),
@@ -124,7 +112,7 @@ const chunks = <T>(items: readonly T[], size: number): T[][] =>
 
 async function readItems(client: DynamoDBClient, table: string, keyList: Key[]): Promise<Key[]> {
   const items: Key[] = [];
-  await inParallel(chunks(keyList, 100), CONCURRENCY, async (batch) => {
+  await mapLimit(chunks(keyList, 100), CONCURRENCY, async (batch) => {
     let pending: Key[] = batch;
     while (pending.length > 0) {
       const result = await client.send(
@@ -138,7 +126,7 @@ async function readItems(client: DynamoDBClient, table: string, keyList: Key[]):
 }
 
 async function writeItems(client: DynamoDBClient, table: string, items: Key[]): Promise<void> {
-  await inParallel(chunks(items, 25), CONCURRENCY, async (batch) => {
+  await mapLimit(chunks(items, 25), CONCURRENCY, async (batch) => {
     let pending: WriteRequest[] = batch.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));

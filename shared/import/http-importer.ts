@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { CsvRow } from './csv.js';
 import { customerColumnOf, customerRowToBody } from './customer-rows.js';
 import { type OrderEntry, orderColumnOf, orderRowToEntry } from './order-rows.js';
+import { mapLimit } from '../concurrency.js';
 
 export interface ImportTarget {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
@@ -93,26 +94,6 @@ function abortOn(status: number, body: Problem | undefined): void {
     throw new ImportAborted(`the API refused the token (${status}): ${body?.detail ?? body?.title ?? ''}`);
   }
   if (status === 404) throw new ImportAborted('no such route at this API URL: is it a Retain API?');
-}
-
-async function forEachLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < items.length && failure === undefined) {
-      try {
-        await fn(items[next++] as T);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure !== undefined) throw failure;
 }
 
 function problemErrors(
@@ -225,7 +206,7 @@ export async function importOrders(
     done += batch.length;
     options.onProgress?.({ done, total });
   };
-  await forEachLimit(lanes, options.concurrency ?? 8, async (lane) => {
+  await mapLimit(lanes, options.concurrency ?? 8, async (lane) => {
     for (const batch of lane) await sendBatch(batch);
   });
   return finish(report);
@@ -253,7 +234,7 @@ export async function importCustomers(
   const run = randomUUID();
   let done = total - bodies.length;
   options.onProgress?.({ done, total });
-  await forEachLimit(bodies, options.concurrency ?? 8, async ({ row, body }) => {
+  await mapLimit(bodies, options.concurrency ?? 8, async ({ row, body }) => {
     const response = await send(options, '/customers', body, { 'idempotency-key': `import-${run}-${row}` });
     abortOn(response.status, response.body);
     if (response.status === 201) report.created++;

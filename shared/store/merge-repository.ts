@@ -39,6 +39,7 @@ import {
   TIMELINE_PREFIX,
 } from './keys.js';
 import { getItem } from './timeline-repository.js';
+import { mapLimit } from '../concurrency.js';
 
 type Item = Record<string, unknown>;
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -97,18 +98,6 @@ export async function beginMerge(survivorId: string, duplicateId: string): Promi
 // the send ledger: a birthday greeted or a win-back sent under the duplicate's id counts for the
 // survivor (one person), so the same period is never messaged twice.
 const MOVABLE_PREFIXES = [TIMELINE_PREFIX, 'CLAIM#', MESSAGE_LEDGER_PREFIX];
-
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /**
  * Step 2 (and 4): moves the duplicate's timeline items, client-id claims and send ledger to the

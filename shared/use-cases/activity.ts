@@ -37,6 +37,7 @@ import {
 import { eventSettings } from './activity-settings.js';
 import { type Clock, systemClock } from './customer-profiles.js';
 import { fingerprint } from './fingerprint.js';
+import { mapLimit } from '../concurrency.js';
 
 export interface ActivityDeps {
   clock: Clock;
@@ -150,14 +151,6 @@ export type BatchOutcome = {
 /** Customers of a batch written in parallel, this many at once. */
 const PARALLEL_CUSTOMERS = 8;
 
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 const stringField = (raw: unknown, field: string): string | undefined => {
   const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[field] : undefined;
   return typeof value === 'string' ? value : undefined;
@@ -248,7 +241,7 @@ export async function recordEventBatch(
     group.push({ index, input: parsed.data });
     byCustomer.set(parsed.data.customerId, group);
   }
-  await forEachLimited([...byCustomer.entries()], PARALLEL_CUSTOMERS, ([customerId, group]) =>
+  await mapLimit([...byCustomer.entries()], PARALLEL_CUSTOMERS, ([customerId, group]) =>
     recordCustomerEvents(customerId, group, deps, outcomes),
   );
   return outcomes;

@@ -70,6 +70,7 @@ import {
 import { analyticsKeys } from '../store/keys.js';
 import { saveCoPurchaseTable } from '../store/recommendation-repository.js';
 import { type AnalyticsSettings, analyticsSettings, segmentationSettings } from './analytics-settings.js';
+import { mapLimit } from '../concurrency.js';
 
 export const ANALYTICS_EVENTS = {
   shardRequested: 'analytics.shard.requested',
@@ -216,22 +217,6 @@ async function* prefetched<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
   }
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inPool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
-
 /** Time a worker keeps back from its function timeout to finish its page and hand on. */
 const TIMEOUT_RESERVE_MS = 120_000;
 
@@ -374,7 +359,7 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
       })),
     );
     accumulator.eventsPublished += changes.length;
-    await inPool(changes, deps.settings.analytics.writeConcurrency, clearOutbox);
+    await mapLimit(changes, deps.settings.analytics.writeConcurrency, clearOutbox);
   };
 
   const scoreOne = async (scanned: ScannedProfile) => {
@@ -426,7 +411,7 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
     // Changes an earlier, interrupted attempt recorded but may not have announced.
     await announce(page.flatMap((profile) => (profile.lifecycleOutbox ? [profile.lifecycleOutbox] : [])));
     fresh = [];
-    await inPool(page, deps.settings.analytics.writeConcurrency, scoreOne);
+    await mapLimit(page, deps.settings.analytics.writeConcurrency, scoreOne);
     await announce(fresh);
   }
   const summary = accumulator.summary();

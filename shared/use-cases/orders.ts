@@ -46,6 +46,7 @@ import { type Clock, systemClock } from './customer-profiles.js';
 import { fingerprint } from './fingerprint.js';
 import { log } from '../log.js';
 import { rememberProductNames } from '../store/recommendation-repository.js';
+import { mapLimit } from '../concurrency.js';
 
 /** The `commerce` settings section: business currency, exchange rates, clock tolerance, caps. */
 export const commerceSettings = (): CommerceSettings =>
@@ -122,19 +123,6 @@ export interface JobResult {
 interface JobState extends JobResult {
   create?: string;
   pending: Array<{ order: PreparedOrder; fingerprint: string; index: number }>;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The longest prefix of a customer's pending orders that one transaction and one update can take. */

@@ -7,6 +7,8 @@
 // by hand from the baskets below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateStack, startPrivateStack } from './private-stack.js';
+import { throttlingError } from './faults.js';
+import { createCustomer } from './messaging-fixtures.js';
 
 let local: PrivateStack;
 /** While set, every attempt to write product names is throttled (see the last test). */
@@ -36,20 +38,11 @@ const order = (day: string, skus: readonly Sku[]) => ({
   items: skus.map((sku) => ({ sku, name: PRODUCTS[sku], quantity: 1 })),
 });
 
-async function createCustomer(birthDate?: string): Promise<{ id: string; email: string }> {
-  const created = await local.api('POST', '/customers', {
-    body: {
-      email: `${unique('copurchase')}@example.com`,
-      name: { given: 'Ana', family: 'Lima' },
-      language: 'en',
-      timeZone: 'Asia/Shanghai',
-      consent: { email: { granted: true, source: 'web-signup' } },
-      ...(birthDate ? { birthDate } : {}),
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { id: created.body.id, email: created.body.email };
-}
+const createBuyer = (birthDate?: string) =>
+  createCustomer(
+    { email: `${unique('copurchase')}@example.com`, ...(birthDate ? { birthDate } : {}) },
+    local.api,
+  );
 
 async function recordOrders(
   customerId: string,
@@ -83,11 +76,7 @@ beforeAll(async () => {
         JSON.stringify(args.input).includes('PRODUCT#')
       ) {
         nameWrites.throttled++;
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput (injected)'), {
-          name: 'ProvisionedThroughputExceededException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        });
+        throw throttlingError();
       }
       return next(args);
     },
@@ -122,15 +111,15 @@ describe('co-purchase suggestions from the nightly job', () => {
 
   beforeAll(async () => {
     for (const orders of BUYERS) {
-      const buyer = await createCustomer();
+      const buyer = await createBuyer();
       await recordOrders(
         buyer.id,
         orders.map(({ day, skus }) => order(day, skus)),
       );
     }
     // The customers to greet, their orders recorded through the batch endpoint.
-    teaLover = await createCustomer('1990-12-20');
-    lemonBuyer = await createCustomer('1991-12-20');
+    teaLover = await createBuyer('1990-12-20');
+    lemonBuyer = await createBuyer('1991-12-20');
     const batch = await local.api('POST', '/orders/batch', {
       role: 'ingest',
       body: {
@@ -196,7 +185,7 @@ describe('product names on the order path', () => {
   // A failed name write cannot be provoked from outside: it is throttled (SDK middleware above)
   // for as long as the order request lasts, on the client the order handler uses.
   it('never fail or hold up the order they come with', async () => {
-    const customer = await createCustomer();
+    const customer = await createBuyer();
     const sku = unique('sku-');
     nameWrites.throttle = true;
     try {

@@ -10,6 +10,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MiddlewareStack } from '@smithy/types';
 
+/** The error DynamoDB answers when a table is throttled, as the SDK surfaces it (injected). */
+export function throttlingError(): Error {
+  return Object.assign(new Error('Rate of requests exceeds the allowed throughput (injected)'), {
+    name: 'ProvisionedThroughputExceededException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
 export class InjectedCrash extends Error {
   override name = 'InjectedCrash';
 }
@@ -74,11 +83,7 @@ export function installFaults(clients: Record<string, Client>, runtime: Invoker)
         if (throttleLeft > 0 && throttleOps.has(operation) && matching++ % throttleEvery === 0) {
           throttleLeft--;
           stats.throttled++;
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput (injected)'), {
-            name: 'ProvisionedThroughputExceededException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-          });
+          throw throttlingError();
         }
         return next(args);
       },

@@ -2,7 +2,7 @@
 // message log read through the real timeline API, and time zones chosen so that a test does not
 // depend on the hour it runs at.
 import { expect } from 'vitest';
-import { api, unique } from './support.js';
+import { type ApiResponse, api, unique } from './support.js';
 
 export interface TestCustomer {
   id: string;
@@ -10,9 +10,15 @@ export interface TestCustomer {
   version: number;
 }
 
-/** A customer with email consent (override anything), created through the API. */
-export async function createCustomer(overrides: Record<string, unknown> = {}): Promise<TestCustomer> {
-  const response = await api('POST', '/customers', {
+/**
+ * A customer with email consent (override anything), created through the API: the suite's stack
+ * by default, or a test's private stack (`call`).
+ */
+export async function createCustomer(
+  overrides: Record<string, unknown> = {},
+  call: (method: string, path: string, options: { body: unknown }) => Promise<ApiResponse> = api,
+): Promise<TestCustomer> {
+  const response = await call('POST', '/customers', {
     body: {
       email: `${unique('msg')}@example.com`,
       name: { given: 'Ana', family: 'Lima' },
