@@ -165,7 +165,7 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   const stack = await context.stack();
   const { batchWrite, putRequest } = await import('../shared/store/dynamo-helpers.js');
   const { toItem } = await import('../shared/store/customer-repository.js');
-  const { scanProfiles } = await import('../shared/store/analytics-repository.js');
+  const { scanProfiles, SCORE_WRITE_GROUP } = await import('../shared/store/analytics-repository.js');
   const { keys, scoreIndexKeys } = await import('../shared/store/keys.js');
   const { analyticsSettings } = await import('../shared/use-cases/analytics-settings.js');
   const count = context.quick ? 5_000 : 100_000;
@@ -185,6 +185,20 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   const seedChunks = Array.from({ length: 8 }, (_, k) => items.filter((_, i) => i % 8 === k));
   await Promise.all(seedChunks.map((chunk) => batchWrite(chunk.map(putRequest))));
   context.log(`seeded ${count.toLocaleString()} profiles in ${(ms(start) / 1000).toFixed(1)} s`);
+
+  // The floor's read: the same items as the pipeline reads them (before the run), by a bare parallel
+  // Scan (as many segments as shards, the same index, filter and attributes as the pipeline's Scan).
+  start = process.hrtime.bigint();
+  const scannedCount = (
+    await Promise.all(
+      Array.from({ length: shards }, async (_, segment) => {
+        let found = 0;
+        for await (const page of scanProfiles(segment, shards)) found += page.profiles.length;
+        return found;
+      }),
+    )
+  ).reduce((sum, n) => sum + n, 0);
+  const scanMs = ms(start);
 
   start = process.hrtime.bigint();
   const run = await stack.runJob('nightly', { asOf: AS_OF });
@@ -206,12 +220,10 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
     `pipeline: ${run.events.length} events, ${summary.customers} customers, ${summary.written} written`,
   );
 
-  // The floor: the same items read by a bare parallel Scan (as many segments as shards, the same
-  // index, filter and attributes as the pipeline's Scan), and the changed items written back whole
-  // (as stored after the run: the seeded profile, its scores and score index keys, so DynamoDB
-  // Local maintains the same indexes) by bare BatchWriteItem with as many requests in flight as
-  // the pipeline allows writes (shards × writeConcurrency). Nothing of it is conditional.
-  start = process.hrtime.bigint();
+  // The floor's writes: the changed items written back whole (as stored after the run: the seeded
+  // profile, its scores and score index keys, so DynamoDB Local maintains the same indexes) by bare
+  // BatchWriteItem with as many requests in flight as the pipeline allows writes (shards ×
+  // writeConcurrency). Nothing of it is conditional.
   const scanned: Record<string, unknown>[][] = await Promise.all(
     Array.from({ length: shards }, async (_, segment) => {
       const found: Record<string, unknown>[] = [];
@@ -220,7 +232,6 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
       return found;
     }),
   );
-  const scanMs = ms(start);
   const seeded = new Map(items.map((item) => [String(item.id), item]));
   const changed = scanned
     .flat()
@@ -255,12 +266,12 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
   const writeMs = ms(start);
   const floor = scanMs + writeMs;
   context.log(
-    `floor: scan ${(scanMs / 1000).toFixed(1)} s of ${scanned.flat().length} items + batch write ${(writeMs / 1000).toFixed(1)} s of ${changed.length} (${writers} requests in flight)`,
+    `floor: scan ${(scanMs / 1000).toFixed(1)} s of ${scannedCount} items + batch write ${(writeMs / 1000).toFixed(1)} s of ${changed.length} (${writers} requests in flight)`,
   );
   const ratio = pipelineMs / floor;
   return [
     {
-      name: `nightly pipeline, ${count.toLocaleString()} customers, ${shards} shards, DynamoDB Local (2 scans + ${summary.written} conditional writes)`,
+      name: `nightly pipeline, ${count.toLocaleString()} customers, ${shards} shards, DynamoDB Local (1 Scan + ${summary.written} conditional writes in transactions of ${SCORE_WRITE_GROUP})`,
       value: pipelineMs / 1000,
       unit: 's',
       reference: {
@@ -270,6 +281,9 @@ async function pipelineFigures(context: Parameters<Benchmark['run']>[0]): Promis
       },
       goal: '≤ 1.5x the I/O floor',
       met: ratio <= 1.5,
+      notes:
+        `floor: Scan ${(scanMs / 1000).toFixed(0)} s (before the run, the items as the pipeline read them) + ` +
+        `BatchWriteItem ${(writeMs / 1000).toFixed(0)} s (after it)`,
     },
   ];
 }

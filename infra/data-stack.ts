@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { table } from '../shared/app.js';
 import { ROLES, SCOPE_PREFIX } from '../shared/auth/roles.js';
+import { SNAPSHOT_PREFIX } from '../shared/store/bucket-prefixes.js';
 import { type RetainSettings, resourceNames } from './settings.js';
 
 export interface DataStackProps extends StackProps {
@@ -86,6 +87,8 @@ export class DataStack extends Stack {
       versioned: false,
       lifecycleRules: [
         { expiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // What a nightly run keeps between its phases; the run deletes it, this catches an abandoned attempt.
+        { prefix: SNAPSHOT_PREFIX, expiration: Duration.days(1) },
       ],
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'exports/',

@@ -142,6 +142,12 @@ export function applyGrant(fn: RetainFunction, grant: Grant, targets: GrantTarge
         reason:
           'Writes export objects under generated keys into the KMS-encrypted exports bucket; that bucket and key only.',
       });
+    case 'bucket:delete':
+      return grantNamed(fn, (f) => targets.bucket.grantDelete(f), bucket, {
+        findings: ['Action::s3:DeleteObject*', exportObjects()],
+        reason:
+          'Deletes the objects a nightly run stored in the exports bucket once the run completes; that bucket only.',
+      });
     case 'secret:unsubscribe': {
       // Trade-off: CloudFormation resolves this dynamic reference at deploy time, so the value sits in
       // the function configuration (readable by anyone allowed lambda:GetFunctionConfiguration) and

@@ -14,6 +14,7 @@ export type Grant =
   | 'email:account'
   | 'bucket:read'
   | 'bucket:write'
+  | 'bucket:delete'
   | 'secret:unsubscribe';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -447,7 +448,7 @@ export const functions = {
     entry: 'functions/analytics-coordinator.ts',
     description:
       'Nightly analytics: starts a run, fans in shard reports, fits the models once, completes the run',
-    grants: ['table:read', 'table:write', 'bus:put'],
+    grants: ['table:read', 'table:write', 'bus:put', 'bucket:read', 'bucket:delete'],
     // 02:00 every day in the business's time zone (EventBridge Scheduler evaluates it there).
     schedules: [
       {
@@ -464,7 +465,7 @@ export const functions = {
   'analytics-worker': {
     entry: 'functions/analytics-worker.ts',
     description: 'Nightly analytics: summarises (phase 1) or scores (phase 2) one shard of the customers',
-    grants: ['table:read', 'table:write', 'bus:put'],
+    grants: ['table:read', 'table:write', 'bus:put', 'bucket:read', 'bucket:write'],
     events: [{ name: 'analytics-shard-requested', detailType: ['analytics.shard.requested'] }],
     memoryMb: 1769,
     timeoutSeconds: 900,

@@ -5,8 +5,10 @@
 //                     store the summary, announce analytics.shard.completed
 //   coordinator: when the last phase-1 shard is in, ONE invocation (claimed) merges, fits the
 //                models, stores model and cut points, announces phase 2
-//   worker (phase 2): Scan again, score, write only changed profiles (conditionally), record and
-//                     announce lifecycle changes (outbox on the profile), store partials
+//                     and keep the pages it read in the bucket (the run's snapshot)
+//   worker (phase 2): read the shard's snapshot (no second Scan), score, write only changed
+//                     profiles (conditionally), record and announce lifecycle changes (outbox on
+//                     the profile), store partials
 //   coordinator: when the last phase-2 shard is in, ONE invocation stores segment profiles and
 //                KPIs and announces analytics.run.completed once per as-of date.
 //
@@ -63,12 +65,16 @@ import {
   putShardDone,
   putSliceSummary,
   type ScannedProfile,
+  SCORE_WRITE_GROUP,
+  type ScoreWrite,
+  type ScoreWriteOutcome,
   scanProfiles,
   startRunAttempt,
   writeScores,
 } from '../store/analytics-repository.js';
 import { analyticsKeys } from '../store/keys.js';
 import { saveCoPurchaseTable } from '../store/recommendation-repository.js';
+import { deleteSnapshot, putSnapshotPage, readSnapshotPage } from '../store/analytics-snapshot.js';
 import { type AnalyticsSettings, analyticsSettings, segmentationSettings } from './analytics-settings.js';
 import { mapLimit } from '../concurrency.js';
 
@@ -102,6 +108,8 @@ export const shardRequestSchema = z.extend(shardSchema, {
   slice: z.optional(z.int().check(z.positive())),
   after: z.optional(z.string()),
   carried: z.optional(z.record(z.string(), z.number())),
+  /** Phase 2: how many snapshot pages each phase-1 slice of the shard stored, in slice order. */
+  snapshot: z.optional(z.array(z.int().check(z.gte(0)))),
 });
 export type ShardRequest = z.infer<typeof shardRequestSchema>;
 
@@ -227,10 +235,20 @@ interface SliceScan {
   next(): string | undefined;
 }
 
-function sliceScan(request: ShardRequest, deps: NightlyDependencies): SliceScan {
+/** When the slice started and until when it may start another page. */
+function sliceBudget(deps: NightlyDependencies) {
   const started = Date.now();
-  const { sliceSeconds, scanPageSize } = deps.settings.analytics;
-  const budget = Math.min(sliceSeconds * 1000, deps.remainingMillis() - TIMEOUT_RESERVE_MS);
+  const budget = Math.min(
+    deps.settings.analytics.sliceSeconds * 1000,
+    deps.remainingMillis() - TIMEOUT_RESERVE_MS,
+  );
+  return { spent: () => Date.now() - started >= budget };
+}
+
+/** Phase 1: the shard's stretch of the parallel Scan. */
+function sliceScan(request: ShardRequest, deps: NightlyDependencies): SliceScan {
+  const budget = sliceBudget(deps);
+  const { scanPageSize } = deps.settings.analytics;
   let next = request.after;
   let complete = false;
   async function* pages() {
@@ -240,11 +258,62 @@ function sliceScan(request: ShardRequest, deps: NightlyDependencies): SliceScan 
       next = page.next;
       if (next === undefined) complete = true;
       // At least one page per slice, so every slice makes progress.
-      else if (Date.now() - started >= budget) return;
+      else if (budget.spent()) return;
     }
     complete = true;
   }
   return { pages: pages(), next: () => (complete ? undefined : next) };
+}
+
+/**
+ * Phase 2: the pages phase 1 read, from the run's snapshot, in order. The position is the page's
+ * number across the shard's phase-1 slices.
+ */
+function snapshotScan(request: ShardRequest, deps: NightlyDependencies): SliceScan {
+  const { asOf, attempt, shard, snapshot, runId } = request;
+  if (!snapshot) throw new Error(`run ${runId}: phase 2 of shard ${shard} came without its snapshot`);
+  const positions = snapshot.flatMap((pages, slice) =>
+    Array.from({ length: pages }, (_, page) => ({ slice, page })),
+  );
+  const budget = sliceBudget(deps);
+  let next = request.after === undefined ? 0 : Number(request.after);
+  async function* stored(from: number) {
+    for (let index = from; index < positions.length; index++) {
+      const { slice, page } = positions[index] as { slice: number; page: number };
+      yield {
+        index,
+        profiles: await readSnapshotPage<ScannedProfile>({ asOf, attempt, shard }, slice, page),
+      };
+    }
+  }
+  async function* pages() {
+    for await (const page of prefetched(stored(next))) {
+      yield page.profiles;
+      next = page.index + 1;
+      if (next < positions.length && budget.spent()) return;
+    }
+  }
+  return { pages: pages(), next: () => (next < positions.length ? String(next) : undefined) };
+}
+
+/** Phase 1 keeps each page it read, a few writes in flight while the Scan goes on. */
+function snapshotWriter(request: ShardRequest) {
+  const { asOf, attempt, shard, slice = 0 } = request;
+  const inFlight: Promise<void>[] = [];
+  let pages = 0;
+  return {
+    async add(profiles: ScannedProfile[]) {
+      if (inFlight.length >= 4) await inFlight.shift();
+      const write = putSnapshotPage({ asOf, attempt, shard }, slice, pages++, profiles);
+      // A failed write surfaces when awaited; never as an unhandled rejection meanwhile.
+      write.catch(() => undefined);
+      inFlight.push(write);
+    },
+    async close(): Promise<number> {
+      await Promise.all(inFlight);
+      return pages;
+    },
+  };
 }
 
 const addCounts = (a: Record<string, number>, b: Record<string, number>) => {
@@ -277,7 +346,7 @@ export async function runShard(
   }
   let end = claimed.end;
   if (!end) {
-    const scan = sliceScan(request, deps);
+    const scan = phase === PHASE.population ? sliceScan(request, deps) : snapshotScan(request, deps);
     const { summary, counts } =
       phase === PHASE.population
         ? await summariseShard(request, scan, deps)
@@ -316,7 +385,11 @@ export async function runShard(
  * A phase-1 shard summary: the population summary plus the shard's co-purchase counts ("bought X,
  * also bought Y"), exact, stored with it in the shard's gzip'd parts (docs/messaging.md).
  */
-type PopulationPartial = PopulationSummary & { readonly coPurchases?: PairCounts };
+type PopulationPartial = PopulationSummary & {
+  readonly coPurchases?: PairCounts;
+  /** Pages of the slice's snapshot (phase 2 reads them instead of scanning again). */
+  readonly snapshotPages?: number;
+};
 
 const mergePopulationPartials = (a: PopulationPartial, b: PopulationPartial): PopulationPartial => ({
   ...mergePopulationSummaries(a, b),
@@ -326,8 +399,10 @@ const mergePopulationPartials = (a: PopulationPartial, b: PopulationPartial): Po
 async function summariseShard(request: ShardRequest, scan: SliceScan, deps: NightlyDependencies) {
   const accumulator = new PopulationAccumulator();
   const coPurchases: PairCounts = {};
+  const snapshot = snapshotWriter(request);
   let scanned = 0;
   for await (const page of scan.pages) {
+    await snapshot.add(page);
     for (const profile of page) {
       scanned++;
       const facts = factsOn(profile, request.asOf, deps);
@@ -336,7 +411,8 @@ async function summariseShard(request: ShardRequest, scan: SliceScan, deps: Nigh
       if (facts?.firstDay && profile.skus) addCustomerSkus(coPurchases, profile.skus);
     }
   }
-  const summary: PopulationPartial = { ...accumulator.summary(), coPurchases };
+  const snapshotPages = await snapshot.close();
+  const summary: PopulationPartial = { ...accumulator.summary(), coPurchases, snapshotPages };
   return { summary, counts: { scanned, customers: summary.customers, buyers: summary.buyers } };
 }
 
@@ -362,48 +438,62 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
     await mapLimit(changes, deps.settings.analytics.writeConcurrency, clearOutbox);
   };
 
-  const scoreOne = async (scanned: ScannedProfile) => {
-    let profile: ScannedProfile | undefined = scanned;
-    for (let attemptNo = 0; profile; attemptNo++) {
-      const facts = factsOn(profile, asOf, deps);
-      if (!facts) return;
-      // Scores from a later date stay: this run counts the customer as they were on asOf.
-      const later = profile.scores !== undefined && profile.scores.asOf > asOf;
-      const previous = later ? undefined : profile.scores;
-      const scores = scorer.score(facts, previous);
-      if (later || sameScores(scores, profile.scores)) {
-        accumulator.add(facts, scores, demographics(profile));
-        return;
-      }
-      const from = previous?.lifecycle.stage;
-      const change =
-        from !== undefined && from !== scores.lifecycle.stage
-          ? { customerId: profile.id, from, to: scores.lifecycle.stage, asOf, runId }
-          : undefined;
-      const outcome = await writeScores(profile.id, profile.scores?.runId, scores, change);
-      if (outcome === 'written') {
-        accumulator.add(facts, scores, demographics(profile));
-        accumulator.written++;
-        if (change) {
-          accumulator.lifecycleChanges++;
-          fresh.push(change);
-        }
-        return;
-      }
-      if (outcome === 'vanished') {
+  /** Scores one profile: done when nothing changed, otherwise the write it needs. */
+  const assess = (profile: ScannedProfile) => {
+    const facts = factsOn(profile, asOf, deps);
+    if (!facts) return undefined;
+    // Scores from a later date stay: this run counts the customer as they were on asOf.
+    const later = profile.scores !== undefined && profile.scores.asOf > asOf;
+    const previous = later ? undefined : profile.scores;
+    const scores = scorer.score(facts, previous);
+    if (later || sameScores(scores, profile.scores)) {
+      accumulator.add(facts, scores, demographics(profile));
+      return undefined;
+    }
+    const from = previous?.lifecycle.stage;
+    const change =
+      from !== undefined && from !== scores.lifecycle.stage
+        ? { customerId: profile.id, from, to: scores.lifecycle.stage, asOf, runId }
+        : undefined;
+    const write: ScoreWrite = {
+      customerId: profile.id,
+      previousRunId: profile.scores?.runId,
+      scores,
+      change,
+    };
+    return { facts, demographics: demographics(profile), write };
+  };
+  type Assessed = NonNullable<ReturnType<typeof assess>>;
+
+  /** Counts a write's outcome; false when the profile changed since it was read (score it again). */
+  const settle = ({ facts, demographics, write }: Assessed, outcome: ScoreWriteOutcome | undefined) => {
+    if (outcome === 'vanished') accumulator.vanished++;
+    if (outcome !== 'written') return outcome === 'vanished';
+    accumulator.add(facts, write.scores, demographics);
+    accumulator.written++;
+    if (write.change) {
+      accumulator.lifecycleChanges++;
+      fresh.push(write.change);
+    }
+    return true;
+  };
+
+  // The profile changed since it was read (an earlier attempt wrote it, or an order came in): read
+  // it again, finish what that writer left, and score it afresh.
+  const rescore = async (customerId: string) => {
+    for (let attemptNo = 0; attemptNo < 3; attemptNo++) {
+      const profile = await loadScannedProfile(customerId);
+      if (!profile) {
         accumulator.vanished++;
         return;
       }
-      // The profile changed since the Scan read it (an earlier attempt wrote it, or the Scan's
-      // index was behind): read it again, finish what that writer left, and score it afresh.
-      if (attemptNo >= 3) throw new Error('a profile kept changing while it was scored');
-      profile = await loadScannedProfile(profile.id);
-      if (!profile) accumulator.vanished++;
-      else if (profile.lifecycleOutbox) {
-        await announce([profile.lifecycleOutbox]);
-        profile = { ...profile, lifecycleOutbox: undefined };
-      }
+      if (profile.lifecycleOutbox) await announce([profile.lifecycleOutbox]);
+      const assessed = assess({ ...profile, lifecycleOutbox: undefined });
+      if (!assessed) return;
+      const [outcome] = await writeScores([assessed.write]);
+      if (settle(assessed, outcome)) return;
     }
+    throw new Error('a profile kept changing while it was scored');
   };
 
   for await (const page of scan.pages) {
@@ -411,7 +501,16 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
     // Changes an earlier, interrupted attempt recorded but may not have announced.
     await announce(page.flatMap((profile) => (profile.lifecycleOutbox ? [profile.lifecycleOutbox] : [])));
     fresh = [];
-    await mapLimit(page, deps.settings.analytics.writeConcurrency, scoreOne);
+    const writes = page.flatMap((profile) => assess(profile) ?? []);
+    const groups: Assessed[][] = [];
+    for (let i = 0; i < writes.length; i += SCORE_WRITE_GROUP)
+      groups.push(writes.slice(i, i + SCORE_WRITE_GROUP));
+    await mapLimit(groups, deps.settings.analytics.writeConcurrency, async (group) => {
+      const outcomes = await writeScores(group.map(({ write }) => write));
+      for (const [k, assessed] of group.entries()) {
+        if (!settle(assessed, outcomes[k])) await rescore(assessed.write.customerId);
+      }
+    });
     await announce(fresh);
   }
   const summary = accumulator.summary();
@@ -438,8 +537,9 @@ export async function onShardCompleted(
   if (!(await claimStep(claim, eventId, attempt))) return { outcome: 'claimed-elsewhere' };
 
   if (phase === PHASE.population) {
-    const merged = await mergedSummaries<PopulationPartial>(
-      event,
+    const summaries = await shardSummaries<PopulationPartial>(event);
+    const merged = mergeInOrder<PopulationPartial>(
+      summaries,
       mergePopulationPartials,
       emptyPopulationSummary(),
     );
@@ -455,7 +555,10 @@ export async function onShardCompleted(
     await deps.publish(
       Array.from({ length: totalShards }, (_, shard) => ({
         detailType: ANALYTICS_EVENTS.shardRequested,
-        detail: { runId, asOf, attempt, phase: PHASE.score, shard, totalShards },
+        detail: {
+          ...{ runId, asOf, attempt, phase: PHASE.score, shard, totalShards },
+          snapshot: (summaries.get(shard) ?? []).map((slice) => slice.snapshotPages ?? 0),
+        },
       })),
     );
     await finishStep(claim, eventId);
@@ -470,7 +573,11 @@ export async function onShardCompleted(
     return { outcome: 'phase-2-started' };
   }
 
-  const merged = await mergedSummaries<ScoringSummary>(event, mergeScoringSummaries, emptyScoringSummary());
+  const merged = mergeInOrder(
+    await shardSummaries<ScoringSummary>(event),
+    mergeScoringSummaries,
+    emptyScoringSummary(),
+  );
   const segments = finalizeSegments(merged, segmentIdsOf(deps.settings.segmentation.rfmMap));
   const buyers = Object.values(merged.segments).reduce((n, partial) => n + partial.size, 0);
   await putSegmentStats(asOf, { asOf, runId, customers: merged.customers, buyers, segments });
@@ -485,16 +592,23 @@ export async function onShardCompleted(
     await deps.publish([{ detailType: ANALYTICS_EVENTS.runCompleted, detail: { runId, asOf, summary } }]);
     await finishStep(completion, eventId);
   }
-  log.info('nightly analytics completed', { runId, asOf, ...summary.lifecycle });
+  // The snapshot's work is done. A failure here loses nothing: the bucket's lifecycle rule removes it.
+  const snapshotObjects = await deleteSnapshot(asOf, attempt).catch(() => -1);
+  log.info('nightly analytics completed', { runId, asOf, snapshotObjects, ...summary.lifecycle });
   return { outcome: 'completed' };
 }
 
-async function mergedSummaries<T>(event: ShardCompleted, merge: (a: T, b: T) => T, empty: T): Promise<T> {
+/** Every shard's slice summaries of the event's phase (all of them, or an error). */
+async function shardSummaries<T>(event: ShardCompleted): Promise<Map<number, T[]>> {
   const summaries = await loadShardSummaries<T>(event.asOf, event.attempt, event.phase);
   if (summaries.size < event.totalShards) {
     throw new Error(`run ${event.runId}: ${summaries.size} of ${event.totalShards} shard summaries found`);
   }
-  // In shard and slice order, so the merge (and the fit after it) is the same on every re-run.
+  return summaries;
+}
+
+/** In shard and slice order, so the merge (and the fit after it) is the same on every re-run. */
+function mergeInOrder<T>(summaries: Map<number, T[]>, merge: (a: T, b: T) => T, empty: T): T {
   return [...summaries.keys()]
     .sort((x, y) => x - y)
     .flatMap((shard) => summaries.get(shard) as T[])

@@ -40,6 +40,7 @@ const variablesOf: Record<Grant, readonly string[]> = {
   'email:account': [],
   'bucket:read': [ENV.bucketName],
   'bucket:write': [ENV.bucketName],
+  'bucket:delete': [ENV.bucketName],
   'secret:unsubscribe': [ENV.unsubscribeSecret, ENV.publicBaseUrl],
 };
 
@@ -322,7 +323,13 @@ function describeDeployment(title: string, build: () => Deployment): void {
             }),
           ],
         },
-        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30 })]) },
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ ExpirationInDays: 30 }),
+            // The nightly run's snapshot of the profiles it read: gone within a day even if a run is abandoned.
+            Match.objectLike({ ExpirationInDays: 1, Prefix: 'analytics-snapshots/' }),
+          ]),
+        },
         LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: Match.anyValue() },
       });
       data.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -415,6 +422,7 @@ const everything: Record<string, FunctionSpec> = {
       'email:account',
       'bucket:read',
       'bucket:write',
+      'bucket:delete',
       'secret:unsubscribe',
     ],
     memoryMb: 1024,

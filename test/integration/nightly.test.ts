@@ -8,6 +8,7 @@
 // here (RFM quintiles: sort and rank), never read from the code under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../shared/auth/roles.js';
+import { ENV } from '../../shared/config.js';
 import { type PrivateStack, startPrivateStack } from './private-stack.js';
 
 let local: PrivateStack;
@@ -237,6 +238,14 @@ describe('the nightly job', () => {
     expect(run.events.filter((type) => type === 'analytics.shard.completed')).toHaveLength(8);
     expect(run.events.filter((type) => type === 'analytics.run.completed')).toHaveLength(1);
     expect(await analyticsDeadLetters()).toEqual([]);
+    // Phase 2 scored from the pages phase 1 kept in the bucket; the completed run removed them.
+    const { s3 } = await import('../../shared/clients/s3.js');
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const { SNAPSHOT_PREFIX } = await import('../../shared/store/bucket-prefixes.js');
+    const left = await s3().send(
+      new ListObjectsV2Command({ Bucket: local.stack.env[ENV.bucketName], Prefix: SNAPSHOT_PREFIX }),
+    );
+    expect(left.KeyCount ?? 0).toBe(0);
 
     const expected = referenceRfm(SEEDS.map((seed) => factsOn(seed, AS_OF_1)));
     // By hand, for the table above: c2 champions, c3 loyal, c5 need_attention, c7 cannot_lose_them…
