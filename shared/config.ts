@@ -1,6 +1,7 @@
 // Configuration, parsed once per cold start. infra/ sets these variables (see `ENV` below and
 // infra/function-environment.ts); a missing one fails with a message that says which grant adds it.
 import * as z from 'zod/mini';
+import { lazy } from './lazy.js';
 
 /** Environment variable names. infra/ is the only writer of these, through `environmentFor`. */
 export const ENV = {
@@ -27,18 +28,21 @@ const isTimeZone = (value: string) => {
   }
 };
 
-const schema = z.object({
-  tableName: z.optional(z.string().check(z.minLength(1))),
-  eventBusName: z.optional(z.string().check(z.minLength(1))),
-  bucketName: z.optional(z.string().check(z.minLength(1))),
-  emailFrom: z.optional(z.string().check(z.minLength(3))),
-  configurationSet: z.optional(z.string().check(z.minLength(1))),
-  publicBaseUrl: z.optional(z.url()),
-  unsubscribeSecret: z.optional(z.string().check(z.minLength(16))),
-  businessTimeZone: z._default(z.string().check(z.refine(isTimeZone, 'not an IANA time zone')), 'UTC'),
-  s3ForcePathStyle: z._default(z.stringbool(), false),
-  settings: z.optional(z.string()),
-});
+// Built on first use (shared/lazy.ts), like every module-scope schema.
+const schema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    tableName: z.optional(z.string().check(z.minLength(1))),
+    eventBusName: z.optional(z.string().check(z.minLength(1))),
+    bucketName: z.optional(z.string().check(z.minLength(1))),
+    emailFrom: z.optional(z.string().check(z.minLength(3))),
+    configurationSet: z.optional(z.string().check(z.minLength(1))),
+    publicBaseUrl: z.optional(z.url()),
+    unsubscribeSecret: z.optional(z.string().check(z.minLength(16))),
+    businessTimeZone: z._default(z.string().check(z.refine(isTimeZone, 'not an IANA time zone')), 'UTC'),
+    s3ForcePathStyle: z._default(z.stringbool(), false),
+    settings: z.optional(z.string()),
+  }),
+);
 
 export type Config = z.infer<typeof schema>;
 

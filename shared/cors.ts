@@ -4,6 +4,7 @@
 // for both worlds: the CDK stack turns the section into the HTTP API's `corsPreflight`, the local
 // gateway answers preflights and adds the same headers from it. Pure apart from reading settings.
 import * as z from 'zod/mini';
+import { lazy } from './lazy.js';
 import { parseOverrides, sectionFrom, settingsSection } from './settings.js';
 
 function isOrigin(value: string): boolean {
@@ -18,20 +19,22 @@ function isOrigin(value: string): boolean {
   }
 }
 
-export const corsSettingsSchema = z.strictObject({
-  /** Exact origins (`https://shop.example`, `http://localhost:5173`): no path, no trailing slash, no wildcard. */
-  allowedOrigins: z.array(
-    z
-      .string()
-      .check(
-        z.refine(isOrigin, 'must be an origin: scheme://host[:port] in lower case, no path or wildcard'),
-      ),
-  ),
-  /** How long a browser may cache a preflight answer. */
-  maxAgeSeconds: z
-    .int('must be a whole number')
-    .check(z.gte(0, 'must be at least 0'), z.lte(86_400, 'must be at most 86400')),
-});
+export const corsSettingsSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    /** Exact origins (`https://shop.example`, `http://localhost:5173`): no path, no trailing slash, no wildcard. */
+    allowedOrigins: z.array(
+      z
+        .string()
+        .check(
+          z.refine(isOrigin, 'must be an origin: scheme://host[:port] in lower case, no path or wildcard'),
+        ),
+    ),
+    /** How long a browser may cache a preflight answer. */
+    maxAgeSeconds: z
+      .int('must be a whole number')
+      .check(z.gte(0, 'must be at least 0'), z.lte(86_400, 'must be at most 86400')),
+  }),
+);
 export type CorsSettings = z.infer<typeof corsSettingsSchema>;
 
 export const DEFAULT_CORS_SETTINGS: CorsSettings = { allowedOrigins: [], maxAgeSeconds: 600 };

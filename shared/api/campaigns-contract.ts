@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import {
   CAMPAIGN_ID,
   campaignInputSchema,
@@ -13,10 +14,12 @@ import {
 } from '../domain/segment-definition.js';
 import { contract } from '../http/handler.js';
 
-const pageQuery = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
-  cursor: z.optional(z.string().check(z.maxLength(2048))),
-});
+const pageQuery = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+    cursor: z.optional(z.string().check(z.maxLength(2048))),
+  }),
+);
 
 const page = <S extends z.core.$ZodType>(item: S) =>
   z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
@@ -45,55 +48,63 @@ export const segmentDefinitionsContract = contract({
   'DELETE /segments/definitions/{id}': { params: definitionIdParams, status: 204 },
   'POST /segments/definitions/{id}/preview': {
     params: definitionIdParams,
-    response: z.object({
-      definitionId: z.string(),
-      asOf: z.string(),
-      count: z.number(),
-      exact: z.boolean(),
-      reachable: z.object({ email: z.number(), sms: z.number(), push: z.number() }),
-      scanned: z.number(),
-      sample: z.array(
-        z.object({
-          id: z.string(),
-          name: z.optional(z.string()),
-          region: z.optional(z.string()),
-          city: z.optional(z.string()),
-          rfmSegment: z.optional(z.string()),
-          tier: z.optional(z.string()),
-          lifecycle: z.optional(z.string()),
-          churnProbability: z.optional(z.number()),
-          clv: z.optional(z.number()),
-          daysSinceLastOrder: z.optional(z.number()),
-        }),
-      ),
-    }),
+    response: lazy(() =>
+      z.object({
+        definitionId: z.string(),
+        asOf: z.string(),
+        count: z.number(),
+        exact: z.boolean(),
+        reachable: z.object({ email: z.number(), sms: z.number(), push: z.number() }),
+        scanned: z.number(),
+        sample: z.array(
+          z.object({
+            id: z.string(),
+            name: z.optional(z.string()),
+            region: z.optional(z.string()),
+            city: z.optional(z.string()),
+            rfmSegment: z.optional(z.string()),
+            tier: z.optional(z.string()),
+            lifecycle: z.optional(z.string()),
+            churnProbability: z.optional(z.number()),
+            clv: z.optional(z.number()),
+            daysSinceLastOrder: z.optional(z.number()),
+          }),
+        ),
+      }),
+    ),
   },
 });
 
-const campaignIdParams = z.strictObject({
-  id: z.string().check(z.regex(CAMPAIGN_ID, 'must be a campaign id like cpg_01J…')),
-});
+const campaignIdParams = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    id: z.string().check(z.regex(CAMPAIGN_ID, 'must be a campaign id like cpg_01J…')),
+  }),
+);
 
-const runParams = z.strictObject({
-  id: campaignIdParams.shape.id,
-  runId: z.string().check(z.regex(RUN_ID, 'must be a run id: the list date, YYYY-MM-DD')),
-});
+const runParams = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    id: campaignIdParams.shape.id,
+    runId: z.string().check(z.regex(RUN_ID, 'must be a run id: the list date, YYYY-MM-DD')),
+  }),
+);
 
-export const runViewSchema = z.object({
-  campaignId: z.string(),
-  runId: z.string(),
-  asOf: z.string(),
-  status: z.string(),
-  trigger: z.string(),
-  analyticsRunId: z.optional(z.string()),
-  generatedAt: z.string(),
-  error: z.optional(z.string()),
-  fileName: z.optional(z.string()),
-  bytes: z.optional(z.number()),
-  summary: z.optional(listSummarySchema),
-  previousSize: z.optional(z.number()),
-  noticesSent: z.optional(z.number()),
-});
+export const runViewSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    campaignId: z.string(),
+    runId: z.string(),
+    asOf: z.string(),
+    status: z.string(),
+    trigger: z.string(),
+    analyticsRunId: z.optional(z.string()),
+    generatedAt: z.string(),
+    error: z.optional(z.string()),
+    fileName: z.optional(z.string()),
+    bytes: z.optional(z.number()),
+    summary: z.optional(listSummarySchema),
+    previousSize: z.optional(z.number()),
+    noticesSent: z.optional(z.number()),
+  }),
+);
 
 export const campaignsContract = contract({
   'POST /campaigns': { body: campaignInputSchema, response: campaignViewSchema, status: 201 },

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import {
   COMPLAINT_ID,
   complaintInputSchema,
@@ -10,34 +11,42 @@ import { contract } from '../http/handler.js';
 import { complaintSettings } from '../use-cases/activity-settings.js';
 import { customerIdParams } from './customer-id.js';
 
-const complaintParams = z.strictObject({
-  ...customerIdParams.shape,
-  complaintId: z.string().check(z.regex(COMPLAINT_ID, 'must be a complaint id like cmp_01J…')),
-});
-
-const complaintBody = complaintInputSchema(
-  (category) => complaintSettings().categories.includes(category),
-  () => complaintSettings().categories,
+const complaintParams = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    ...customerIdParams.shape,
+    complaintId: z.string().check(z.regex(COMPLAINT_ID, 'must be a complaint id like cmp_01J…')),
+  }),
 );
 
-export const complaintQueueQuery = z.strictObject({
-  status: z._default(
-    z.enum(QUEUE_STATUSES, { error: `must be one of: ${QUEUE_STATUSES.join(', ')}` }),
-    'open',
+const complaintBody = /* @__PURE__ */ lazy(() =>
+  complaintInputSchema(
+    (category) => complaintSettings().categories.includes(category),
+    () => complaintSettings().categories,
   ),
-  limit: z._default(
-    z.coerce
-      .number()
-      .check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
-    25,
-  ),
-  cursor: z.optional(z.string().check(z.maxLength(2048))),
-});
+);
 
-export const complaintPageSchema = z.object({
-  items: z.array(complaintViewSchema),
-  nextCursor: z.optional(z.string()),
-});
+export const complaintQueueQuery = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    status: z._default(
+      z.enum(QUEUE_STATUSES, { error: `must be one of: ${QUEUE_STATUSES.join(', ')}` }),
+      'open',
+    ),
+    limit: z._default(
+      z.coerce
+        .number()
+        .check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
+      25,
+    ),
+    cursor: z.optional(z.string().check(z.maxLength(2048))),
+  }),
+);
+
+export const complaintPageSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    items: z.array(complaintViewSchema),
+    nextCursor: z.optional(z.string()),
+  }),
+);
 
 export const complaintsContract = contract({
   'POST /customers/{id}/complaints': {

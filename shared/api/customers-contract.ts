@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { createCustomerSchema, customerViewSchema, patchCustomerSchema } from '../domain/customer.js';
 import { LIFECYCLE_STAGES, VALUE_TIERS } from '../domain/customer-scores.js';
 import { contract } from '../http/handler.js';
@@ -7,30 +8,38 @@ import { customerIdParams } from './customer-id.js';
 
 export { customerIdParams };
 
-const pageSize = z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25);
+const pageSize = /* @__PURE__ */ lazy(() =>
+  z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+);
 
-export const customerListQuery = z.strictObject({
-  limit: pageSize,
-  cursor: z.optional(z.string().check(z.maxLength(2048))),
-  email: z.optional(z.email()),
-  phone: z.optional(z.string().check(z.maxLength(32))),
-  externalId: z.optional(z.string().check(z.maxLength(128))),
-  tag: z.optional(z.string().check(z.maxLength(40))),
-  /** Members of an RFM segment, lifecycle stage or value tier (nightly scores; each has its index). */
-  segment: z.optional(segmentName),
-  lifecycle: z.optional(z.enum(LIFECYCLE_STAGES)),
-  tier: z.optional(z.enum(VALUE_TIERS)),
-});
+export const customerListQuery = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    limit: pageSize,
+    cursor: z.optional(z.string().check(z.maxLength(2048))),
+    email: z.optional(z.email()),
+    phone: z.optional(z.string().check(z.maxLength(32))),
+    externalId: z.optional(z.string().check(z.maxLength(128))),
+    tag: z.optional(z.string().check(z.maxLength(40))),
+    /** Members of an RFM segment, lifecycle stage or value tier (nightly scores; each has its index). */
+    segment: z.optional(segmentName),
+    lifecycle: z.optional(z.enum(LIFECYCLE_STAGES)),
+    tier: z.optional(z.enum(VALUE_TIERS)),
+  }),
+);
 
 /** A profile with the scores the nightly analytics keep on it. */
-export const customerWithScoresSchema = z.extend(customerViewSchema, {
-  scores: z.optional(customerScoresSchema),
-});
+export const customerWithScoresSchema = /* @__PURE__ */ lazy(() =>
+  z.extend(customerViewSchema, {
+    scores: z.optional(customerScoresSchema),
+  }),
+);
 
-export const customerPageSchema = z.object({
-  items: z.array(customerWithScoresSchema),
-  nextCursor: z.optional(z.string()),
-});
+export const customerPageSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    items: z.array(customerWithScoresSchema),
+    nextCursor: z.optional(z.string()),
+  }),
+);
 
 export const customersContract = contract({
   'POST /customers': { body: createCustomerSchema, response: customerViewSchema, status: 201 },

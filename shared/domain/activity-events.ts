@@ -2,6 +2,7 @@
 // they say about it): their kinds, the fields each kind carries, and how long the raw event is kept.
 // Pure: no I/O. The per-kind counts on the profile (`eventCounts`) outlive the raw events.
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { instantSchema } from './instants.js';
 
 /** Raw behaviour events expire after the retention (DynamoDB TTL); only their counts stay. */
@@ -28,34 +29,43 @@ export const text = (max: number) =>
       z.minLength(1, 'must not be empty'),
       z.maxLength(max, `must be at most ${max} characters`),
     );
-const url = z
-  .url({ error: 'must be an absolute URL, e.g. https://shop.example/p/42' })
-  .check(z.maxLength(2048, 'must be at most 2048 characters'));
+const url = /* @__PURE__ */ lazy(() =>
+  z
+    .url({ error: 'must be an absolute URL, e.g. https://shop.example/p/42' })
+    .check(z.maxLength(2048, 'must be at most 2048 characters')),
+);
 const count = (min: number, max: number) =>
   z
     .number({ error: 'must be a number' })
     .check(z.int('must be a whole number'), z.gte(min, `must be ≥ ${min}`), z.lte(max, `must be ≤ ${max}`));
 
 /** A client-chosen id that makes a retried request idempotent. */
-export const clientIdSchema = z
-  .string({ error: 'must be a string' })
-  .check(z.regex(/^[\w.:-]{1,128}$/, 'must be 1–128 letters, digits and _ . : -'));
+export const clientIdSchema = /* @__PURE__ */ lazy(() =>
+  z
+    .string({ error: 'must be a string' })
+    .check(z.regex(/^[\w.:-]{1,128}$/, 'must be 1–128 letters, digits and _ . : -')),
+);
 
 /** Same rule as the customer API's path parameter. */
-export const customerIdSchema = z
-  .string({ error: 'must be a string' })
-  .check(z.regex(/^cus_[0-9A-Z]{26}$/, 'must be a customer id like cus_01J…'));
+export const customerIdSchema = /* @__PURE__ */ lazy(() =>
+  z
+    .string({ error: 'must be a string' })
+    .check(z.regex(/^cus_[0-9A-Z]{26}$/, 'must be a customer id like cus_01J…')),
+);
 
-const common = {
+const common = /* @__PURE__ */ lazy(() => ({
   /** Idempotency: a retried event with the same id is counted once. Optional on the single route. */
   eventId: z.optional(clientIdSchema),
   /** When it happened; defaults to the time it is received. */
   occurredAt: z.optional(instantSchema),
   /** Where: `web`, `app`, `pos`, `mini-program` … */
   channel: z.optional(text(64)),
-};
-const product = { productId: z.optional(text(128)), sku: z.optional(text(128)) };
-const subject = { ...product, url: z.optional(url) };
+}));
+const product = /* @__PURE__ */ lazy(() => ({
+  productId: z.optional(text(128)),
+  sku: z.optional(text(128)),
+}));
+const subject = /* @__PURE__ */ lazy(() => ({ ...product, url: z.optional(url) }));
 
 type Shape = Record<string, z.core.$ZodType>;
 type Named = { productId?: string; sku?: string; url?: string };
@@ -95,14 +105,14 @@ function kinds<E extends Shape>(extra: E) {
 const kindError = { error: `must be one of: ${EVENT_KINDS.join(', ')}` };
 
 /** Body of `POST /customers/{id}/events`. */
-export const eventInputSchema = z.discriminatedUnion('kind', kinds({}), kindError);
+export const eventInputSchema = /* @__PURE__ */ lazy(() =>
+  z.discriminatedUnion('kind', kinds({}), kindError),
+);
 export type EventInput = z.infer<typeof eventInputSchema>;
 
 /** One event of `POST /events/batch`: it names its customer, and its `eventId` is required. */
-export const batchEventSchema = z.discriminatedUnion(
-  'kind',
-  kinds({ customerId: customerIdSchema, eventId: clientIdSchema }),
-  kindError,
+export const batchEventSchema = /* @__PURE__ */ lazy(() =>
+  z.discriminatedUnion('kind', kinds({ customerId: customerIdSchema, eventId: clientIdSchema }), kindError),
 );
 export type BatchEventInput = z.infer<typeof batchEventSchema>;
 
@@ -130,31 +140,35 @@ export function expiresAtFor(kind: string, at: string, retentionDays: number): n
 }
 
 /** What a response may show of a stored event (the timeline's `data`). */
-export const eventDataSchema = z.object({
-  channel: z.optional(z.string()),
-  url: z.optional(z.string()),
-  referrer: z.optional(z.string()),
-  title: z.optional(z.string()),
-  productId: z.optional(z.string()),
-  sku: z.optional(z.string()),
-  category: z.optional(z.string()),
-  query: z.optional(z.string()),
-  resultCount: z.optional(z.number()),
-  quantity: z.optional(z.number()),
-  unitPrice: z.optional(z.number()),
-  target: z.optional(z.string()),
-  text: z.optional(z.string()),
-  network: z.optional(z.string()),
-  rating: z.optional(z.number()),
-  receivedAt: z.string(),
-});
+export const eventDataSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    channel: z.optional(z.string()),
+    url: z.optional(z.string()),
+    referrer: z.optional(z.string()),
+    title: z.optional(z.string()),
+    productId: z.optional(z.string()),
+    sku: z.optional(z.string()),
+    category: z.optional(z.string()),
+    query: z.optional(z.string()),
+    resultCount: z.optional(z.number()),
+    quantity: z.optional(z.number()),
+    unitPrice: z.optional(z.number()),
+    target: z.optional(z.string()),
+    text: z.optional(z.string()),
+    network: z.optional(z.string()),
+    rating: z.optional(z.number()),
+    receivedAt: z.string(),
+  }),
+);
 
 /** The answer for each accepted event: what was stored, and whether it was new. */
-export const eventReceiptSchema = z.object({
-  eventId: z.string(),
-  customerId: z.string(),
-  kind: z.string(),
-  at: z.string(),
-  status: z.enum(['created', 'duplicate']),
-});
+export const eventReceiptSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    eventId: z.string(),
+    customerId: z.string(),
+    kind: z.string(),
+    at: z.string(),
+    status: z.enum(['created', 'duplicate']),
+  }),
+);
 export type EventReceipt = z.infer<typeof eventReceiptSchema>;

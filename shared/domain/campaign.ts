@@ -1,6 +1,7 @@
 // Campaigns and their lists: what a campaign is (schemas), the built-in segments, which customers
 // a list takes, what a row of the CSV says and how a list is summed up. Pure: no I/O.
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { defuseFormula } from './csv.js';
 import type { ConsentChannel } from './customer.js';
 import { CONSENT_CHANNELS } from './customer.js';
@@ -124,47 +125,53 @@ const STAGE_ACTIONS: Readonly<Record<LifecycleStage | 'unscored', Record<NoticeL
 const text = (max: number) =>
   z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
 
-export const segmentRefSchema = z
-  .strictObject({
-    builtin: z.optional(z.enum(BUILTIN_SEGMENT_IDS)),
-    definitionId: z.optional(
-      z.string().check(z.regex(SEGMENT_DEFINITION_ID, 'must be a segment definition id like seg_01J…')),
+export const segmentRefSchema = /* @__PURE__ */ lazy(() =>
+  z
+    .strictObject({
+      builtin: z.optional(z.enum(BUILTIN_SEGMENT_IDS)),
+      definitionId: z.optional(
+        z.string().check(z.regex(SEGMENT_DEFINITION_ID, 'must be a segment definition id like seg_01J…')),
+      ),
+    })
+    .check(
+      z.refine((ref) => (ref.builtin === undefined) !== (ref.definitionId === undefined), {
+        message: `give exactly one of builtin (${BUILTIN_SEGMENT_IDS.join(', ')}) or definitionId`,
+      }),
     ),
-  })
-  .check(
-    z.refine((ref) => (ref.builtin === undefined) !== (ref.definitionId === undefined), {
-      message: `give exactly one of builtin (${BUILTIN_SEGMENT_IDS.join(', ')}) or definitionId`,
-    }),
-  );
+);
 export type SegmentRef = z.infer<typeof segmentRefSchema>;
 
-const recipientsSchema = z.pipe(
-  z
-    .array(z.email('must be an email address').check(z.maxLength(254)))
-    .check(
-      z.minLength(1, 'name at least one marketer to receive the list'),
-      z.maxLength(20, 'at most 20 recipients'),
-    ),
-  z.transform((emails) => [...new Set(emails.map((email) => email.trim().toLowerCase()))]),
+const recipientsSchema = /* @__PURE__ */ lazy(() =>
+  z.pipe(
+    z
+      .array(z.email('must be an email address').check(z.maxLength(254)))
+      .check(
+        z.minLength(1, 'name at least one marketer to receive the list'),
+        z.maxLength(20, 'at most 20 recipients'),
+      ),
+    z.transform((emails) => [...new Set(emails.map((email) => email.trim().toLowerCase()))]),
+  ),
 );
 
-export const campaignInputSchema = z.strictObject({
-  name: text(120),
-  description: z.optional(text(1000)),
-  segment: segmentRefSchema,
-  /** The channel the campaign will reach customers on: only customers who consented to it are listed. */
-  channel: z.enum(CONSENT_CHANNELS),
-  /** The offer, shown with the suggested action on every row, e.g. "20% off with code SPRING20". */
-  offer: z.optional(text(200)),
-  /** Suggested action for every row; default: the built-in segment's, or the customer's lifecycle strategy. */
-  action: z.optional(text(200)),
-  /** Marketers who receive the list notice. */
-  recipients: recipientsSchema,
-  /** Language of the notice and of the suggested actions. */
-  language: z._default(z.enum(NOTICE_LANGUAGES), 'en'),
-  /** Inactive campaigns keep their history but get no new lists. */
-  active: z._default(z.boolean(), true),
-});
+export const campaignInputSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    name: text(120),
+    description: z.optional(text(1000)),
+    segment: segmentRefSchema,
+    /** The channel the campaign will reach customers on: only customers who consented to it are listed. */
+    channel: z.enum(CONSENT_CHANNELS),
+    /** The offer, shown with the suggested action on every row, e.g. "20% off with code SPRING20". */
+    offer: z.optional(text(200)),
+    /** Suggested action for every row; default: the built-in segment's, or the customer's lifecycle strategy. */
+    action: z.optional(text(200)),
+    /** Marketers who receive the list notice. */
+    recipients: recipientsSchema,
+    /** Language of the notice and of the suggested actions. */
+    language: z._default(z.enum(NOTICE_LANGUAGES), 'en'),
+    /** Inactive campaigns keep their history but get no new lists. */
+    active: z._default(z.boolean(), true),
+  }),
+);
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
 
 export interface LastRun {
@@ -182,29 +189,33 @@ export interface CampaignRecord extends CampaignInput {
   lastRun?: LastRun;
 }
 
-const lastRunSchema = z.object({
-  runId: z.string(),
-  asOf: z.string(),
-  size: z.number(),
-  generatedAt: z.string(),
-});
+const lastRunSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    runId: z.string(),
+    asOf: z.string(),
+    size: z.number(),
+    generatedAt: z.string(),
+  }),
+);
 
-export const campaignViewSchema = z.object({
-  id: z.string(),
-  version: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  name: z.string(),
-  description: z.optional(z.string()),
-  segment: z.object({ builtin: z.optional(z.string()), definitionId: z.optional(z.string()) }),
-  channel: z.string(),
-  offer: z.optional(z.string()),
-  action: z.optional(z.string()),
-  recipients: z.array(z.string()),
-  language: z.string(),
-  active: z.boolean(),
-  lastRun: z.optional(lastRunSchema),
-});
+export const campaignViewSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    id: z.string(),
+    version: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    name: z.string(),
+    description: z.optional(z.string()),
+    segment: z.object({ builtin: z.optional(z.string()), definitionId: z.optional(z.string()) }),
+    channel: z.string(),
+    offer: z.optional(z.string()),
+    action: z.optional(z.string()),
+    recipients: z.array(z.string()),
+    language: z.string(),
+    active: z.boolean(),
+    lastRun: z.optional(lastRunSchema),
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Who is on a list, and what a row says.
@@ -316,12 +327,14 @@ export interface ListSummary {
   bySegment: Record<string, SegmentShare>;
 }
 
-export const listSummarySchema = z.object({
-  size: z.number(),
-  spendTotal: z.number(),
-  clvTotal: z.number(),
-  bySegment: z.record(z.string(), z.object({ count: z.number(), spend: z.number(), clv: z.number() })),
-});
+export const listSummarySchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    size: z.number(),
+    spendTotal: z.number(),
+    clvTotal: z.number(),
+    bySegment: z.record(z.string(), z.object({ count: z.number(), spend: z.number(), clv: z.number() })),
+  }),
+);
 
 const cents = (value: number | undefined) => Math.round((value ?? 0) * 100);
 

@@ -6,6 +6,7 @@
 // integers of minor units (cents) and DynamoDB adds decimal numbers exactly, so 0.1 + 0.2 is 0.3
 // in both places.
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { ValidationError } from './errors.js';
 
 /**
@@ -25,9 +26,9 @@ export const ISO_4217_CODES: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-export const currencyCodeSchema = z
-  .string()
-  .check(z.regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals, e.g. USD'));
+export const currencyCodeSchema = /* @__PURE__ */ lazy(() =>
+  z.string().check(z.regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code in capitals, e.g. USD')),
+);
 
 const digitsByCurrency = new Map<string, number>();
 
@@ -70,21 +71,23 @@ export function sumMoney(values: Iterable<number>, digits: number): number {
   return fromMinor(minor, digits);
 }
 
-export const commerceSettingsSchema = z.strictObject({
-  /** The business currency: aggregates, analytics and thresholds are in it. */
-  currency: z
-    .string()
-    .check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code, e.g. USD')),
-  /** Fixed rates: 1 unit of the key currency = rate units of the business currency. */
-  exchangeRates: z.record(
-    z.string().check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code')),
-    z.number().check(z.positive('must be a rate > 0')),
-  ),
-  /** How far in the future an order time may lie (client clocks run fast), in seconds. */
-  futureToleranceSeconds: z.int().check(z.gte(0, 'must be ≥ 0')),
-  /** Distinct SKUs kept per customer (for co-purchase recommendations); later ones are dropped. */
-  maxSkusPerCustomer: z.int().check(z.gte(0, 'must be ≥ 0')),
-});
+export const commerceSettingsSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    /** The business currency: aggregates, analytics and thresholds are in it. */
+    currency: z
+      .string()
+      .check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code, e.g. USD')),
+    /** Fixed rates: 1 unit of the key currency = rate units of the business currency. */
+    exchangeRates: z.record(
+      z.string().check(z.refine((code) => ISO_4217_CODES.has(code), 'must be an ISO 4217 code')),
+      z.number().check(z.positive('must be a rate > 0')),
+    ),
+    /** How far in the future an order time may lie (client clocks run fast), in seconds. */
+    futureToleranceSeconds: z.int().check(z.gte(0, 'must be ≥ 0')),
+    /** Distinct SKUs kept per customer (for co-purchase recommendations); later ones are dropped. */
+    maxSkusPerCustomer: z.int().check(z.gte(0, 'must be ≥ 0')),
+  }),
+);
 
 export type CommerceSettings = z.infer<typeof commerceSettingsSchema>;
 

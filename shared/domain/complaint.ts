@@ -5,6 +5,7 @@
 //    │            └── reopen ────┘           │
 //    └──────────────── reopen ───────────────┘
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { text } from './activity-events.js';
 import { ConflictError } from './errors.js';
 import { instantSchema, secondsBetween } from './instants.js';
@@ -63,10 +64,12 @@ export function complaintInputSchema(
 }
 export type ComplaintInput = z.infer<ReturnType<typeof complaintInputSchema>>;
 
-export const transitionInputSchema = z.strictObject({
-  to: z.enum(COMPLAINT_STATUSES, { error: `must be one of: ${COMPLAINT_STATUSES.join(', ')}` }),
-  note: z.optional(text(1000)),
-});
+export const transitionInputSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    to: z.enum(COMPLAINT_STATUSES, { error: `must be one of: ${COMPLAINT_STATUSES.join(', ')}` }),
+    note: z.optional(text(1000)),
+  }),
+);
 export type TransitionInput = z.infer<typeof transitionInputSchema>;
 
 export interface ComplaintChange {
@@ -156,40 +159,44 @@ export const isReopen = (from: ComplaintStatus, to: ComplaintStatus): boolean =>
   (from === 'resolved' && to === 'in_progress') || (from === 'closed' && to === 'open');
 
 /** What any response shows of a complaint, with its response and resolution times. */
-export const complaintDataSchema = z.object({
-  category: z.string(),
-  severity: z.enum(SEVERITIES),
-  description: z.string(),
-  channel: z.string(),
-  status: z.enum(COMPLAINT_STATUSES),
-  openedAt: z.string(),
-  updatedAt: z.string(),
-  firstResponseAt: z.optional(z.string()),
-  resolvedAt: z.optional(z.string()),
-  closedAt: z.optional(z.string()),
-  /** Seconds from opening to the first response. */
-  firstResponseSeconds: z.optional(z.number()),
-  /** Seconds from opening to the (latest) resolution. */
-  resolutionSeconds: z.optional(z.number()),
-  reopenCount: z.number(),
-  history: z.array(
-    z.object({
-      from: z.enum(COMPLAINT_STATUSES),
-      to: z.enum(COMPLAINT_STATUSES),
-      at: z.string(),
-      note: z.optional(z.string()),
-      by: z.optional(z.string()),
-    }),
-  ),
-});
+export const complaintDataSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    category: z.string(),
+    severity: z.enum(SEVERITIES),
+    description: z.string(),
+    channel: z.string(),
+    status: z.enum(COMPLAINT_STATUSES),
+    openedAt: z.string(),
+    updatedAt: z.string(),
+    firstResponseAt: z.optional(z.string()),
+    resolvedAt: z.optional(z.string()),
+    closedAt: z.optional(z.string()),
+    /** Seconds from opening to the first response. */
+    firstResponseSeconds: z.optional(z.number()),
+    /** Seconds from opening to the (latest) resolution. */
+    resolutionSeconds: z.optional(z.number()),
+    reopenCount: z.number(),
+    history: z.array(
+      z.object({
+        from: z.enum(COMPLAINT_STATUSES),
+        to: z.enum(COMPLAINT_STATUSES),
+        at: z.string(),
+        note: z.optional(z.string()),
+        by: z.optional(z.string()),
+      }),
+    ),
+  }),
+);
 
-export const complaintViewSchema = z.object({
-  id: z.string(),
-  customerId: z.string(),
-  ...complaintDataSchema.shape,
-  /** Seconds since opening, for queue listings. */
-  ageSeconds: z.optional(z.number()),
-});
+export const complaintViewSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    id: z.string(),
+    customerId: z.string(),
+    ...complaintDataSchema.shape,
+    /** Seconds since opening, for queue listings. */
+    ageSeconds: z.optional(z.number()),
+  }),
+);
 export type ComplaintView = z.infer<typeof complaintViewSchema>;
 
 export function complaintView(record: ComplaintRecord, now?: Date): ComplaintView {

@@ -1,6 +1,7 @@
 // The customer profile: zod schemas are the single source of truth for the request bodies, the
 // stored fields and the responses (types come from z.infer). Pure: no I/O.
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { ValidationError } from './errors.js';
 
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
@@ -49,60 +50,77 @@ export const birthMonthDay = (birthDate: string) => birthDate.slice(-5);
 export const CONSENT_CHANNELS = ['email', 'sms', 'push'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
-const emailSchema = z.pipe(z.email().check(z.maxLength(254)), z.transform(normalizeEmail));
-const phoneSchema = z.pipe(
-  z.string().check(
-    z.maxLength(32),
-    z.refine(
-      (value) => normalizePhone(value) !== undefined,
-      'must be a phone number with its country code, e.g. +8613800138000',
+// Schemas are built on first use (shared/lazy.ts): most functions import this module for its helpers.
+const emailSchema = /* @__PURE__ */ lazy(() =>
+  z.pipe(z.email().check(z.maxLength(254)), z.transform(normalizeEmail)),
+);
+const phoneSchema = /* @__PURE__ */ lazy(() =>
+  z.pipe(
+    z.string().check(
+      z.maxLength(32),
+      z.refine(
+        (value) => normalizePhone(value) !== undefined,
+        'must be a phone number with its country code, e.g. +8613800138000',
+      ),
     ),
+    z.transform((value) => normalizePhone(value) as string),
   ),
-  z.transform((value) => normalizePhone(value) as string),
 );
 
-export const nameSchema = z
-  .strictObject({
-    given: z.optional(text(100)),
-    family: z.optional(text(100)),
-    /** A single display name, for names that don't split into given and family. */
-    display: z.optional(text(200)),
-  })
-  .check(
-    z.refine(
-      (name) => Boolean(name.given || name.family || name.display),
-      'give at least one of given, family, display',
+export const nameSchema = /* @__PURE__ */ lazy(() =>
+  z
+    .strictObject({
+      given: z.optional(text(100)),
+      family: z.optional(text(100)),
+      /** A single display name, for names that don't split into given and family. */
+      display: z.optional(text(200)),
+    })
+    .check(
+      z.refine(
+        (name) => Boolean(name.given || name.family || name.display),
+        'give at least one of given, family, display',
+      ),
     ),
-  );
+);
 
-export const addressSchema = z.strictObject({
-  line1: z.optional(text(200)),
-  line2: z.optional(text(200)),
-  city: z.optional(text(100)),
-  region: z.optional(text(100)),
-  postalCode: z.optional(text(20)),
-  country: z.optional(z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. CN'))),
-});
+export const addressSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    line1: z.optional(text(200)),
+    line2: z.optional(text(200)),
+    city: z.optional(text(100)),
+    region: z.optional(text(100)),
+    postalCode: z.optional(text(20)),
+    country: z.optional(
+      z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. CN')),
+    ),
+  }),
+);
 
-export const consentInputSchema = z.strictObject({
-  granted: z.boolean(),
-  /** Where the consent was given or withdrawn: `web-signup`, `pos`, `unsubscribe-link` … */
-  source: text(64),
-  /** When; defaults to the time of the request. */
-  at: z.optional(z.iso.datetime({ offset: true })),
-});
+export const consentInputSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    granted: z.boolean(),
+    /** Where the consent was given or withdrawn: `web-signup`, `pos`, `unsubscribe-link` … */
+    source: text(64),
+    /** When; defaults to the time of the request. */
+    at: z.optional(z.iso.datetime({ offset: true })),
+  }),
+);
 
-export const consentSchema = z.object({ granted: z.boolean(), source: z.string(), at: z.string() });
+export const consentSchema = /* @__PURE__ */ lazy(() =>
+  z.object({ granted: z.boolean(), source: z.string(), at: z.string() }),
+);
 export type Consent = z.infer<typeof consentSchema>;
 
-const tagSchema = z
-  .string()
-  .check(z.regex(/^[\p{L}\p{N}][\p{L}\p{N}_:.-]{0,39}$/u, 'tags are 1–40 letters, digits, _ : . -'));
+const tagSchema = /* @__PURE__ */ lazy(() =>
+  z
+    .string()
+    .check(z.regex(/^[\p{L}\p{N}][\p{L}\p{N}_:.-]{0,39}$/u, 'tags are 1–40 letters, digits, _ : . -')),
+);
 
 export const GENDERS = ['female', 'male', 'other', 'unspecified'] as const;
 
 /** Profile fields a client may set, as sent on create. */
-const profileInputShape = {
+const profileInputShape = /* @__PURE__ */ lazy(() => ({
   externalId: z.optional(
     z.string().check(z.regex(/^[\w.:@/-]{1,128}$/, '1–128 letters, digits and _ . : @ / -')),
   ),
@@ -127,44 +145,48 @@ const profileInputShape = {
       push: z.optional(consentInputSchema),
     }),
   ),
-};
+}));
 
 const hasIdentifier = (input: { email?: string; phone?: string; externalId?: string }) =>
   Boolean(input.email || input.phone || input.externalId);
 
-export const createCustomerSchema = z
-  .strictObject(profileInputShape)
-  .check(
-    z.refine(hasIdentifier, { message: 'give at least one of email, phone, externalId', path: ['email'] }),
-  );
+export const createCustomerSchema = /* @__PURE__ */ lazy(() =>
+  z
+    .strictObject(profileInputShape)
+    .check(
+      z.refine(hasIdentifier, { message: 'give at least one of email, phone, externalId', path: ['email'] }),
+    ),
+);
 export type CreateCustomerInput = z.infer<typeof createCustomerSchema>;
 
 /**
  * PATCH body: JSON merge patch (RFC 7396) of the profile fields. `null` removes a field; nested
  * objects (name, address, consent) are merged field by field.
  */
-export const patchCustomerSchema = z.strictObject({
-  externalId: z.optional(z.nullable(profileInputShape.externalId.def.innerType)),
-  name: z.optional(z.nullable(nameSchema)),
-  gender: z.optional(z.nullable(z.enum(GENDERS))),
-  birthDate: z.optional(z.nullable(profileInputShape.birthDate.def.innerType)),
-  email: z.optional(z.nullable(emailSchema)),
-  phone: z.optional(z.nullable(phoneSchema)),
-  address: z.optional(z.nullable(addressSchema)),
-  language: z.optional(z.nullable(profileInputShape.language.def.innerType)),
-  timeZone: z.optional(z.nullable(profileInputShape.timeZone.def.innerType)),
-  acquisitionChannel: z.optional(z.nullable(text(64))),
-  tags: z.optional(z.nullable(z.array(tagSchema).check(z.maxLength(20)))),
-  consent: z.optional(
-    z.nullable(
-      z.strictObject({
-        email: z.optional(z.nullable(consentInputSchema)),
-        sms: z.optional(z.nullable(consentInputSchema)),
-        push: z.optional(z.nullable(consentInputSchema)),
-      }),
+export const patchCustomerSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    externalId: z.optional(z.nullable(profileInputShape.externalId.def.innerType)),
+    name: z.optional(z.nullable(nameSchema)),
+    gender: z.optional(z.nullable(z.enum(GENDERS))),
+    birthDate: z.optional(z.nullable(profileInputShape.birthDate.def.innerType)),
+    email: z.optional(z.nullable(emailSchema)),
+    phone: z.optional(z.nullable(phoneSchema)),
+    address: z.optional(z.nullable(addressSchema)),
+    language: z.optional(z.nullable(profileInputShape.language.def.innerType)),
+    timeZone: z.optional(z.nullable(profileInputShape.timeZone.def.innerType)),
+    acquisitionChannel: z.optional(z.nullable(text(64))),
+    tags: z.optional(z.nullable(z.array(tagSchema).check(z.maxLength(20)))),
+    consent: z.optional(
+      z.nullable(
+        z.strictObject({
+          email: z.optional(z.nullable(consentInputSchema)),
+          sms: z.optional(z.nullable(consentInputSchema)),
+          push: z.optional(z.nullable(consentInputSchema)),
+        }),
+      ),
     ),
-  ),
-});
+  }),
+);
 export type PatchCustomerInput = z.infer<typeof patchCustomerSchema>;
 
 /** The profile fields as stored (consent carries its timestamp). */
@@ -287,28 +309,30 @@ export function salutationName(profile: ProfileFields): string | undefined {
 }
 
 /** Output schema of a customer: what any response may show of a profile. */
-export const customerViewSchema = z.object({
-  id: z.string(),
-  version: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  externalId: z.optional(z.string()),
-  name: z.optional(
-    z.object({
-      given: z.optional(z.string()),
-      family: z.optional(z.string()),
-      display: z.optional(z.string()),
-    }),
-  ),
-  gender: z.optional(z.string()),
-  birthDate: z.optional(z.string()),
-  email: z.optional(z.string()),
-  phone: z.optional(z.string()),
-  address: z.optional(addressSchema),
-  language: z.optional(z.string()),
-  timeZone: z.optional(z.string()),
-  acquisitionChannel: z.optional(z.string()),
-  tags: z.optional(z.array(z.string())),
-  consent: z.optional(z.record(z.string(), consentSchema)),
-});
+export const customerViewSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    id: z.string(),
+    version: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    externalId: z.optional(z.string()),
+    name: z.optional(
+      z.object({
+        given: z.optional(z.string()),
+        family: z.optional(z.string()),
+        display: z.optional(z.string()),
+      }),
+    ),
+    gender: z.optional(z.string()),
+    birthDate: z.optional(z.string()),
+    email: z.optional(z.string()),
+    phone: z.optional(z.string()),
+    address: z.optional(addressSchema),
+    language: z.optional(z.string()),
+    timeZone: z.optional(z.string()),
+    acquisitionChannel: z.optional(z.string()),
+    tags: z.optional(z.array(z.string())),
+    consent: z.optional(z.record(z.string(), consentSchema)),
+  }),
+);
 export type CustomerView = z.infer<typeof customerViewSchema>;

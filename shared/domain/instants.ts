@@ -1,13 +1,16 @@
 // Points in time sent by clients (when an event occurred, a survey was answered, a complaint was
 // received). Pure: the caller passes "now".
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import type { FieldIssue } from './errors.js';
 
 /** An ISO 8601 date-time with a UTC offset (`2024-05-01T10:00:00Z`, `…+08:00`). */
-export const instantSchema = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 date-time with offset, e.g. 2024-05-01T10:00:00Z',
-});
+export const instantSchema = /* @__PURE__ */ lazy(() =>
+  z.iso.datetime({
+    offset: true,
+    error: 'must be an ISO 8601 date-time with offset, e.g. 2024-05-01T10:00:00Z',
+  }),
+);
 
 /**
  * The same instant in UTC with milliseconds (`2024-05-01T02:00:00.000Z`): fixed width, so sort

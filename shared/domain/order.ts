@@ -7,6 +7,7 @@
 //   - from scratch: `activityFromOrders` recomputes everything from the order history (merge,
 //     repair, tests).
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import {
   type CommerceSettings,
   currencyCodeSchema,
@@ -28,9 +29,9 @@ export const ORDER_KIND = 'order';
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
 /** The business's own ids (order ids, refund ids): no `#`, which separates key parts. */
-export const businessIdSchema = z
-  .string()
-  .check(z.regex(/^[\w.:@/-]{1,128}$/, 'must be 1–128 letters, digits and _ . : @ / -'));
+export const businessIdSchema = /* @__PURE__ */ lazy(() =>
+  z.string().check(z.regex(/^[\w.:@/-]{1,128}$/, 'must be 1–128 letters, digits and _ . : @ / -')),
+);
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -40,43 +41,49 @@ export function isOrderTime(value: string): boolean {
   return ISO_TIME.test(value) && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value));
 }
 
-const money = z
-  .number('must be a number')
-  .check(z.gte(0, 'must not be negative'), z.lte(1e12, 'must be at most 1,000,000,000,000'));
+const money = /* @__PURE__ */ lazy(() =>
+  z
+    .number('must be a number')
+    .check(z.gte(0, 'must not be negative'), z.lte(1e12, 'must be at most 1,000,000,000,000')),
+);
 
-export const orderItemSchema = z.strictObject({
-  sku: z.optional(text(64)),
-  name: z.optional(text(200)),
-  category: z.optional(text(64)),
-  quantity: z._default(
-    z
-      .int('must be a whole number')
-      .check(z.gte(1, 'must be at least 1'), z.lte(1_000_000, 'must be at most 1,000,000')),
-    1,
-  ),
-  /** Price of one unit in the order's currency (informative: the order amount is what counts). */
-  unitPrice: z.optional(money),
-});
+export const orderItemSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    sku: z.optional(text(64)),
+    name: z.optional(text(200)),
+    category: z.optional(text(64)),
+    quantity: z._default(
+      z
+        .int('must be a whole number')
+        .check(z.gte(1, 'must be at least 1'), z.lte(1_000_000, 'must be at most 1,000,000')),
+      1,
+    ),
+    /** Price of one unit in the order's currency (informative: the order amount is what counts). */
+    unitPrice: z.optional(money),
+  }),
+);
 export type OrderItem = z.infer<typeof orderItemSchema>;
 
-export const orderInputSchema = z.strictObject({
-  /** The business's order id: an order id is recorded once, whatever retries happen. */
-  orderId: businessIdSchema,
-  orderedAt: z
-    .string()
-    .check(
-      z.refine(
-        isOrderTime,
-        'must be an ISO 8601 time with an offset, e.g. 2024-03-01T10:00:00+08:00, or a date YYYY-MM-DD',
+export const orderInputSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    /** The business's order id: an order id is recorded once, whatever retries happen. */
+    orderId: businessIdSchema,
+    orderedAt: z
+      .string()
+      .check(
+        z.refine(
+          isOrderTime,
+          'must be an ISO 8601 time with an offset, e.g. 2024-03-01T10:00:00+08:00, or a date YYYY-MM-DD',
+        ),
       ),
-    ),
-  /** What the customer paid for the order, in `currency` (after discounts, with tax and shipping). */
-  amount: money,
-  currency: currencyCodeSchema,
-  items: z.optional(z.array(orderItemSchema).check(z.maxLength(100, 'at most 100 items'))),
-  /** Where the order was placed: `web`, `app`, `pos`, `store-12` … */
-  channel: z.optional(text(64)),
-});
+    /** What the customer paid for the order, in `currency` (after discounts, with tax and shipping). */
+    amount: money,
+    currency: currencyCodeSchema,
+    items: z.optional(z.array(orderItemSchema).check(z.maxLength(100, 'at most 100 items'))),
+    /** Where the order was placed: `web`, `app`, `pos`, `store-12` … */
+    channel: z.optional(text(64)),
+  }),
+);
 export type OrderInput = z.infer<typeof orderInputSchema>;
 
 /** Orders per call of the batch endpoint. */
@@ -109,41 +116,45 @@ export interface OrderRecord extends PreparedOrder {
   revision: number;
 }
 
-const refundViewSchema = z.object({
-  refundId: z.string(),
-  kind: z.enum(REFUND_KINDS),
-  amount: z.number(),
-  value: z.number(),
-  reason: z.optional(z.string()),
-  at: z.string(),
-});
+const refundViewSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    refundId: z.string(),
+    kind: z.enum(REFUND_KINDS),
+    amount: z.number(),
+    value: z.number(),
+    reason: z.optional(z.string()),
+    at: z.string(),
+  }),
+);
 
 /** Output schema of an order: what any response may show. */
-export const orderViewSchema = z.object({
-  orderId: z.string(),
-  customerId: z.string(),
-  orderedAt: z.string(),
-  amount: z.number(),
-  currency: z.string(),
-  exchangeRate: z.number(),
-  value: z.number(),
-  valueCurrency: z.string(),
-  items: z.array(
-    z.object({
-      sku: z.optional(z.string()),
-      name: z.optional(z.string()),
-      category: z.optional(z.string()),
-      quantity: z.number(),
-      unitPrice: z.optional(z.number()),
-    }),
-  ),
-  channel: z.optional(z.string()),
-  status: z.enum(ORDER_STATUSES),
-  refundedAmount: z.number(),
-  refundedValue: z.number(),
-  refunds: z.array(refundViewSchema),
-  recordedAt: z.string(),
-});
+export const orderViewSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    orderId: z.string(),
+    customerId: z.string(),
+    orderedAt: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    exchangeRate: z.number(),
+    value: z.number(),
+    valueCurrency: z.string(),
+    items: z.array(
+      z.object({
+        sku: z.optional(z.string()),
+        name: z.optional(z.string()),
+        category: z.optional(z.string()),
+        quantity: z.number(),
+        unitPrice: z.optional(z.number()),
+      }),
+    ),
+    channel: z.optional(z.string()),
+    status: z.enum(ORDER_STATUSES),
+    refundedAmount: z.number(),
+    refundedValue: z.number(),
+    refunds: z.array(refundViewSchema),
+    recordedAt: z.string(),
+  }),
+);
 export type OrderView = z.infer<typeof orderViewSchema>;
 
 export interface OrderContext {
@@ -397,19 +408,21 @@ export function applyDelta(activity: OrderActivity, delta: ActivityDelta, digits
 // ---------------------------------------------------------------------------------------------
 // Refunds and cancellations
 
-export const refundInputSchema = z.strictObject({
-  /** The business's refund id: a refund id is applied once, whatever retries happen. */
-  refundId: z.optional(businessIdSchema),
-  /** `cancellation` refunds whatever is left and marks the order cancelled. */
-  kind: z._default(z.enum(REFUND_KINDS), 'refund'),
-  /** In the order's currency; default: everything not yet refunded. */
-  amount: z.optional(
-    z
-      .number('must be a number')
-      .check(z.positive('must be more than 0'), z.lte(1e12, 'must be at most 1,000,000,000,000')),
-  ),
-  reason: z.optional(text(500)),
-});
+export const refundInputSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    /** The business's refund id: a refund id is applied once, whatever retries happen. */
+    refundId: z.optional(businessIdSchema),
+    /** `cancellation` refunds whatever is left and marks the order cancelled. */
+    kind: z._default(z.enum(REFUND_KINDS), 'refund'),
+    /** In the order's currency; default: everything not yet refunded. */
+    amount: z.optional(
+      z
+        .number('must be a number')
+        .check(z.positive('must be more than 0'), z.lte(1e12, 'must be at most 1,000,000,000,000')),
+    ),
+    reason: z.optional(text(500)),
+  }),
+);
 export type RefundInput = z.infer<typeof refundInputSchema>;
 
 export type RefundOutcome =

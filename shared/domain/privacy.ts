@@ -6,6 +6,7 @@
 // channel. `ingest` (a machine client) sees them masked too: it writes contact data but never needs
 // to read it back, so a leaked ingestion credential cannot harvest contact data through responses.
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import type { Role } from '../auth/roles.js';
 
 export const CONTACT_ROLES: readonly Role[] = ['admin', 'support'];
@@ -116,10 +117,12 @@ export function customersTouched(input: {
   return [...found];
 }
 
-export const auditSettingsSchema = z.object({
-  /** How long audit entries are kept (DynamoDB TTL), in days. */
-  retentionDays: z.number().check(z.int(), z.minimum(1), z.maximum(3650)),
-});
+export const auditSettingsSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    /** How long audit entries are kept (DynamoDB TTL), in days. */
+    retentionDays: z.number().check(z.int(), z.minimum(1), z.maximum(3650)),
+  }),
+);
 export type AuditSettings = z.infer<typeof auditSettingsSchema>;
 export const DEFAULT_AUDIT_SETTINGS: AuditSettings = { retentionDays: 400 };
 

@@ -2,6 +2,7 @@
 // newest first. Items live in the customer's partition under `TL#<time>#<kind>#<id>` (see
 // shared/store/keys.ts) with the attributes `kind`, `at` and their public fields. Pure.
 import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 import { EVENT_KINDS, eventDataSchema } from './activity-events.js';
 import { type ComplaintRecord, complaintDataSchema, complaintView } from './complaint.js';
 import { feedbackDataSchema } from './feedback.js';
@@ -22,16 +23,18 @@ const isKind = (value: string): value is TimelineKind =>
   (TIMELINE_KINDS as readonly string[]).includes(value);
 
 /** `?kind=order,review` → `['order', 'review']`, each a known kind, no repeats. */
-export const kindFilterSchema = z.pipe(
-  z
-    .string()
-    .check(
-      z.refine(
-        (value) => value.split(',').every((kind) => isKind(kind.trim())),
-        `must be a comma-separated list of: ${TIMELINE_KINDS.join(', ')}`,
+export const kindFilterSchema = /* @__PURE__ */ lazy(() =>
+  z.pipe(
+    z
+      .string()
+      .check(
+        z.refine(
+          (value) => value.split(',').every((kind) => isKind(kind.trim())),
+          `must be a comma-separated list of: ${TIMELINE_KINDS.join(', ')}`,
+        ),
       ),
-    ),
-  z.transform((value) => [...new Set(value.split(',').map((kind) => kind.trim()))] as TimelineKind[]),
+    z.transform((value) => [...new Set(value.split(',').map((kind) => kind.trim()))] as TimelineKind[]),
+  ),
 );
 
 /**
@@ -59,19 +62,25 @@ const INTERNAL = new Set([
   'birthdaySk',
 ]);
 
-const envelope = { at: z.string(), id: z.string() };
+const envelope = /* @__PURE__ */ lazy(() => ({ at: z.string(), id: z.string() }));
 
 /**
  * One timeline entry: `{ kind, at, id, data }`, `data` being the kind's public fields. The
  * response passes this schema, so for the kinds with a schema anything else is dropped.
  */
-export const timelineEntrySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.enum(EVENT_KINDS), ...envelope, data: eventDataSchema }),
-  z.object({ kind: z.literal('feedback'), ...envelope, data: feedbackDataSchema }),
-  z.object({ kind: z.literal('complaint'), ...envelope, data: complaintDataSchema }),
-  z.object({ kind: z.literal(ORDER_KIND), ...envelope, data: z.omit(orderViewSchema, { customerId: true }) }),
-  z.object({ kind: z.enum(OTHER_TIMELINE_KINDS), ...envelope, data: z.record(z.string(), z.unknown()) }),
-]);
+export const timelineEntrySchema = /* @__PURE__ */ lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.enum(EVENT_KINDS), ...envelope, data: eventDataSchema }),
+    z.object({ kind: z.literal('feedback'), ...envelope, data: feedbackDataSchema }),
+    z.object({ kind: z.literal('complaint'), ...envelope, data: complaintDataSchema }),
+    z.object({
+      kind: z.literal(ORDER_KIND),
+      ...envelope,
+      data: z.omit(orderViewSchema, { customerId: true }),
+    }),
+    z.object({ kind: z.enum(OTHER_TIMELINE_KINDS), ...envelope, data: z.record(z.string(), z.unknown()) }),
+  ]),
+);
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
 /** A stored timeline item as an entry (the id is the last part of the sort key). */

@@ -13,6 +13,11 @@ import { maskContactData, seesContactData } from '../domain/privacy.js';
 import { recordAccess } from '../use-cases/audit-trail.js';
 import { fieldIssues, HttpProblem, problemResponse, toProblem } from './problem.js';
 import { idempotencyMiddleware } from './idempotency.js';
+// Imported statically: a dynamic import() makes esbuild wrap the store and everything it imports
+// (the DynamoDB client included) as lazily initialised modules, which defeats tree shaking: every
+// HTTP bundle then carried all 60-odd DynamoDB commands (+50 kB, slower cold init). The chain
+// loads the DynamoDB client anyway, for the audit trail.
+import { idempotencyStore } from '../store/idempotency-store.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -219,7 +224,7 @@ export function httpHandler<C extends Record<string, RouteContract>, K extends k
         },
       })
       // After the error mapper, so its onError (freeing the key) runs before the mapping.
-      .use(idempotencyMiddleware((routeKey) => routeOf.get(routeKey)))
+      .use(idempotencyMiddleware((routeKey) => routeOf.get(routeKey), idempotencyStore))
       .handler(dispatch)
   );
 }

@@ -171,6 +171,7 @@ interface Held {
  */
 export function idempotencyMiddleware(
   routeFor: (routeKey: string) => HttpRoute | undefined,
+  store: IdempotencyStore,
 ): MiddlewareObj<HttpEvent, HttpResult> {
   const held = new WeakMap<object, Held>();
   return {
@@ -190,8 +191,6 @@ export function idempotencyMiddleware(
           { field: FIELD, message: 'this route does not accept an Idempotency-Key' },
         ]);
       }
-      // Loaded on first use: functions without the table never load the DynamoDB client for this.
-      const { idempotencyStore: store } = await import('../store/idempotency-store.js');
       const remaining = request.context.getRemainingTimeInMillis?.() || 30_000;
       const outcome = await claimIdempotencyKey(
         { subject, key, fingerprint: requestFingerprint(event), lockMs: remaining + 5000 },

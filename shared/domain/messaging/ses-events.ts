@@ -3,34 +3,42 @@
 // Received`; the detail is SES's event record (`eventType`, `mail`, `bounce` / `complaint`, see
 // "Contents of event data that Amazon SES publishes" in the SES developer guide). Pure.
 import * as z from 'zod/mini';
+import { lazy } from '../../lazy.js';
 import { CAMPAIGNS, type Campaign } from './decision.js';
 
-const recipients = z.array(z.object({ emailAddress: z.string() }));
+const recipients = /* @__PURE__ */ lazy(() => z.array(z.object({ emailAddress: z.string() })));
 
-const mailSchema = z.object({
-  messageId: z.string(),
-  destination: z.optional(z.array(z.string())),
-  /** Tags of the message, each a list of values (`{ "campaign": ["birthday"] }`). */
-  tags: z.optional(z.record(z.string(), z.array(z.string()))),
-});
-
-export const sesEventDetailSchema = z.discriminatedUnion('eventType', [
-  z.object({ eventType: z.literal('Send'), mail: mailSchema }),
+const mailSchema = /* @__PURE__ */ lazy(() =>
   z.object({
-    eventType: z.literal('Bounce'),
-    mail: mailSchema,
-    bounce: z.object({
-      bounceType: z.string(),
-      bounceSubType: z.optional(z.string()),
-      bouncedRecipients: recipients,
+    messageId: z.string(),
+    destination: z.optional(z.array(z.string())),
+    /** Tags of the message, each a list of values (`{ "campaign": ["birthday"] }`). */
+    tags: z.optional(z.record(z.string(), z.array(z.string()))),
+  }),
+);
+
+export const sesEventDetailSchema = /* @__PURE__ */ lazy(() =>
+  z.discriminatedUnion('eventType', [
+    z.object({ eventType: z.literal('Send'), mail: mailSchema }),
+    z.object({
+      eventType: z.literal('Bounce'),
+      mail: mailSchema,
+      bounce: z.object({
+        bounceType: z.string(),
+        bounceSubType: z.optional(z.string()),
+        bouncedRecipients: recipients,
+      }),
     }),
-  }),
-  z.object({
-    eventType: z.literal('Complaint'),
-    mail: mailSchema,
-    complaint: z.object({ complainedRecipients: recipients, complaintFeedbackType: z.optional(z.string()) }),
-  }),
-]);
+    z.object({
+      eventType: z.literal('Complaint'),
+      mail: mailSchema,
+      complaint: z.object({
+        complainedRecipients: recipients,
+        complaintFeedbackType: z.optional(z.string()),
+      }),
+    }),
+  ]),
+);
 export type SesEventDetail = z.infer<typeof sesEventDetailSchema>;
 
 /** The message tag naming the ledger entry: `<customerId>--<campaign>--<period>` (SES tag characters only). */

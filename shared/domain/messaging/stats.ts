@@ -3,6 +3,7 @@
 // never counts twice. Everything is credited to the month the message was decided in (a
 // cohort view: "of March's win-backs, this many converted"). Pure.
 import * as z from 'zod/mini';
+import { lazy } from '../../lazy.js';
 import { CAMPAIGNS, type Campaign, SKIP_REASONS, type SkipReason } from './decision.js';
 
 export const OUTCOME_COUNTERS = [
@@ -19,7 +20,7 @@ export type OutcomeCounter = (typeof OUTCOME_COUNTERS)[number];
 /** Stored attribute of a skip counter: `skip_no_consent`. */
 export const skipCounter = (reason: SkipReason) => `skip_${reason.replace(/-/g, '_')}`;
 
-const counters = {
+const counters = /* @__PURE__ */ lazy(() => ({
   sent: z.number(),
   failed: z.number(),
   deferred: z.number(),
@@ -32,19 +33,23 @@ const counters = {
   converted: z.number(),
   /** converted / sent, 0 without sends. */
   conversionRate: z.number(),
-};
+}));
 
-export const campaignStatsSchema = z.object({
-  campaign: z.enum(CAMPAIGNS),
-  totals: z.object(counters),
-  months: z.array(z.object({ month: z.string(), ...counters })),
-});
+export const campaignStatsSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    campaign: z.enum(CAMPAIGNS),
+    totals: z.object({ ...counters }),
+    months: z.array(z.object({ month: z.string(), ...counters })),
+  }),
+);
 
-export const messageStatsSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  campaigns: z.array(campaignStatsSchema),
-});
+export const messageStatsSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    from: z.string(),
+    to: z.string(),
+    campaigns: z.array(campaignStatsSchema),
+  }),
+);
 export type MessageStats = z.infer<typeof messageStatsSchema>;
 type Counters = Omit<MessageStats['campaigns'][number]['totals'], never>;
 

@@ -4,6 +4,7 @@
 // customer's erasure without keeping the address. Pure: the secret is a parameter.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
+import { lazy } from '../../lazy.js';
 import { normalizeEmail } from '../customer.js';
 import { CAMPAIGNS } from './decision.js';
 
@@ -19,16 +20,18 @@ export function suppressionHash(email: string, secret: string): string {
     .digest('base64url');
 }
 
-export const unsubscribeClaimsSchema = z.strictObject({
-  /** Customer id. */
-  c: z.string().check(z.minLength(1), z.maxLength(64)),
-  /** Suppression hash of the address the message went to. */
-  h: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
-  /** Campaign and period of the message (`birthday`, `2026`): its ledger entry. */
-  m: z.tuple([z.enum(CAMPAIGNS), z.string().check(z.regex(/^[0-9-]{4,10}$/))]),
-  /** Language of the confirmation page. */
-  l: z.enum(['en', 'zh-CN']),
-});
+export const unsubscribeClaimsSchema = /* @__PURE__ */ lazy(() =>
+  z.strictObject({
+    /** Customer id. */
+    c: z.string().check(z.minLength(1), z.maxLength(64)),
+    /** Suppression hash of the address the message went to. */
+    h: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
+    /** Campaign and period of the message (`birthday`, `2026`): its ledger entry. */
+    m: z.tuple([z.enum(CAMPAIGNS), z.string().check(z.regex(/^[0-9-]{4,10}$/))]),
+    /** Language of the confirmation page. */
+    l: z.enum(['en', 'zh-CN']),
+  }),
+);
 export type UnsubscribeClaims = z.infer<typeof unsubscribeClaimsSchema>;
 
 const signature = (payload: string, secret: string) =>

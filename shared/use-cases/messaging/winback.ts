@@ -3,6 +3,7 @@
 // cooldown, cap, quiet hours and sunset rules. The hourly job brings back deferred win-backs and
 // attributes orders placed within the attribution window after a win-back to it.
 import * as z from 'zod/mini';
+import { lazy } from '../../lazy.js';
 import type { CustomerScores } from '../../domain/customer-scores.js';
 import { GoneError, NotFoundError } from '../../domain/errors.js';
 import { winbackTemplateData } from '../../domain/messaging/content.js';
@@ -22,13 +23,15 @@ import { drainDeferred } from './runs.js';
 export const WINBACK_STAGES = ['at_risk', 'churned'] as const;
 
 /** Detail of `customer.lifecycle.changed` (published by the nightly analytics). */
-export const lifecycleChangedSchema = z.object({
-  customerId: z.string().check(z.minLength(1)),
-  from: z.optional(z.nullable(z.string())),
-  to: z.string(),
-  asOf: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
-  runId: z.optional(z.string()),
-});
+export const lifecycleChangedSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    customerId: z.string().check(z.minLength(1)),
+    from: z.optional(z.nullable(z.string())),
+    to: z.string(),
+    asOf: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+    runId: z.optional(z.string()),
+  }),
+);
 export type LifecycleChanged = z.infer<typeof lifecycleChangedSchema>;
 
 /**
