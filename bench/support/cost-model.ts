@@ -69,13 +69,11 @@ export function nightlyCostPerMillion(
   // A Scan is billed on the bytes it reads, in 4 KB units; eventually consistent reads cost half.
   const readUnits = (measured.scansPerNight * 1e6 * measured.meanProfileBytes) / 4096 / 2;
   // An update is billed on the item's size in 1 KB units, in the table and again in every index
-  // the item appears in (each projects the whole item). The run writes scores in transactions
-  // (shared/store/analytics-repository.ts `writeScores`): twice the table's units, the indexes once;
-  // clearing a lifecycle change's outbox entry afterwards is a plain update.
-  const kilobytes = Math.ceil(measured.meanProfileBytes / 1024);
-  const writeUnits =
-    measured.written * scale * kilobytes * (2 + measured.meanIndexesPerProfile) +
-    measured.lifecycleChanges * scale * kilobytes * (1 + measured.meanIndexesPerProfile);
+  // the item appears in (each projects the whole item).
+  const unitsPerProfileWrite =
+    Math.ceil(measured.meanProfileBytes / 1024) * (1 + measured.meanIndexesPerProfile);
+  const profileWrites = (measured.written + measured.lifecycleChanges) * scale;
+  const writeUnits = profileWrites * unitsPerProfileWrite;
   const gbSeconds = measured.gbSeconds * scale;
   const requests = measured.invocations * scale;
   const events = measured.events * scale;

@@ -12,7 +12,7 @@ import {
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import type { CustomerScores } from '../domain/customer-scores.js';
 import { type Page, type StoredCustomer, fromItem } from './customer-repository.js';
-import { cancellationCodes, cursor, isConditionFailure, queryAll } from './dynamo-helpers.js';
+import { cursor, isConditionFailure, queryAll } from './dynamo-helpers.js';
 import { analyticsKeys, keys, scoreIndexKeys } from './keys.js';
 import { scanProfileSegment } from './profile-scan.js';
 
@@ -502,23 +502,19 @@ export async function loadScannedProfile(customerId: string): Promise<ScannedPro
 
 export type ScoreWriteOutcome = 'written' | 'stale' | 'vanished';
 
-/** New scores for one profile, read with the scores of run `previousRunId` (undefined: none). */
-export interface ScoreWrite {
-  customerId: string;
-  previousRunId: string | undefined;
-  scores: CustomerScores;
-  change: LifecycleOutbox | undefined;
-}
-
-/** Profiles per transaction: 25, so that even with their lifecycle change records a group stays within 100 items. */
-export const SCORE_WRITE_GROUP = 25;
-
 /**
- * The update of one profile: its new scores with the index keys of its segment, lifecycle stage and
- * tier, and (for a lifecycle change) the outbox entry. Conditional on the profile still existing (an
- * erased customer is never resurrected) and still carrying the scores the run read.
+ * Writes new scores on a profile, with the index keys of its segment, lifecycle stage and tier, and
+ * (for a lifecycle change) the outbox entry plus the change record, atomically. Conditional on the
+ * profile still existing (an erased customer is never resurrected) and still carrying the scores
+ * the run read (`previousRunId`): otherwise `stale` (re-read and score again) or `vanished`.
  */
-function scoreUpdate({ customerId, previousRunId, scores, change }: ScoreWrite) {
+export async function writeScores(
+  customerId: string,
+  previousRunId: string | undefined,
+  scores: CustomerScores,
+  change: LifecycleOutbox | undefined,
+): Promise<ScoreWriteOutcome> {
+  const TableName = tableName();
   const names: Record<string, string> = { '#scores': 'scores' };
   const values: Record<string, unknown> = { ':scores': scores };
   const sets = ['#scores = :scores'];
@@ -552,76 +548,49 @@ function scoreUpdate({ customerId, previousRunId, scores, change }: ScoreWrite) 
     names['#runId'] = 'runId';
     values[':previousRunId'] = previousRunId;
   }
-  return {
-    TableName: tableName(),
+  const update = {
+    TableName,
     Key: keys.customer(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: condition,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Writes the new scores of up to SCORE_WRITE_GROUP profiles in one transaction, each profile's
- * update conditional (see `scoreUpdate`) and written with its lifecycle change record. A profile
- * whose condition failed comes back `stale` (re-read it and score it again) or `vanished`; the rest
- * of its group is written again without it. One request for a whole group: the nightly run's writes
- * cost a fraction of one request per profile (docs/analytics.md, "One Scan a night, writes in groups").
- */
-export async function writeScores(writes: readonly ScoreWrite[]): Promise<ScoreWriteOutcome[]> {
-  if (writes.length > SCORE_WRITE_GROUP) throw new Error(`at most ${SCORE_WRITE_GROUP} score writes at once`);
-  const outcomes: ScoreWriteOutcome[] = new Array(writes.length);
-  let pending = writes.map((_, i) => i);
-  for (let round = 0; pending.length > 0; round++) {
-    const owners: number[] = [];
-    const items = pending.flatMap((i) => {
-      const write = writes[i] as ScoreWrite;
-      const update = { Update: scoreUpdate(write) };
-      if (!write.change) {
-        owners.push(i);
-        return [update];
-      }
-      const record = {
-        ...analyticsKeys.lifecycleChange(write.customerId, write.change.asOf),
-        type: 'lifecycle-change',
-        ...write.change,
-      };
-      owners.push(i, i);
-      return [update, { Put: { TableName: tableName(), Item: record } }];
-    });
-    try {
-      await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
-      for (const i of pending) outcomes[i] = 'written';
-      return outcomes;
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes.length !== items.length) throw error;
-      const failed = new Set(owners.filter((_, k) => codes[k] === 'ConditionalCheckFailed'));
-      for (const i of failed) outcomes[i] = await staleOrVanished((writes[i] as ScoreWrite).customerId);
-      pending = pending.filter((i) => !failed.has(i));
-      // Cancelled for a write racing on one of its profiles (an order): the group again, after a pause.
-      if (codes.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) {
-        if (round >= 8) throw error;
-        await sleep(20 * 2 ** round);
-      }
+  try {
+    if (change) {
+      await documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Put: {
+                TableName,
+                Item: {
+                  ...analyticsKeys.lifecycleChange(customerId, change.asOf),
+                  type: 'lifecycle-change',
+                  ...change,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } else {
+      await documentClient.send(new UpdateCommand(update));
     }
+    return 'written';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const current = await documentClient.send(
+      new GetCommand({
+        TableName,
+        Key: keys.customer(customerId),
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return current.Item ? 'stale' : 'vanished';
   }
-  return outcomes;
-}
-
-async function staleOrVanished(customerId: string): Promise<ScoreWriteOutcome> {
-  const current = await documentClient.send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: keys.customer(customerId),
-      ConsistentRead: true,
-      ProjectionExpression: 'pk',
-    }),
-  );
-  return current.Item ? 'stale' : 'vanished';
 }
 
 /** Removes a published outbox entry (only that one: a newer change may have replaced it). */

@@ -24,7 +24,7 @@ const analyticsSchema = /* @__PURE__ */ lazy(() =>
      * size limit: a shard of any size is carried on in slices, see `sliceSeconds`).
      */
     shards: whole(1, 1000),
-    /** Score-write transactions (of up to 25 profiles) in flight per shard worker. */
+    /** Concurrent profile writes per shard worker. */
     writeConcurrency: whole(1, 256),
     /**
      * Seconds a worker invocation scans before it hands the rest of its shard on (a continuation

@@ -65,9 +65,6 @@ import {
   putShardDone,
   putSliceSummary,
   type ScannedProfile,
-  SCORE_WRITE_GROUP,
-  type ScoreWrite,
-  type ScoreWriteOutcome,
   scanProfiles,
   startRunAttempt,
   writeScores,
@@ -438,62 +435,48 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
     await mapLimit(changes, deps.settings.analytics.writeConcurrency, clearOutbox);
   };
 
-  /** Scores one profile: done when nothing changed, otherwise the write it needs. */
-  const assess = (profile: ScannedProfile) => {
-    const facts = factsOn(profile, asOf, deps);
-    if (!facts) return undefined;
-    // Scores from a later date stay: this run counts the customer as they were on asOf.
-    const later = profile.scores !== undefined && profile.scores.asOf > asOf;
-    const previous = later ? undefined : profile.scores;
-    const scores = scorer.score(facts, previous);
-    if (later || sameScores(scores, profile.scores)) {
-      accumulator.add(facts, scores, demographics(profile));
-      return undefined;
-    }
-    const from = previous?.lifecycle.stage;
-    const change =
-      from !== undefined && from !== scores.lifecycle.stage
-        ? { customerId: profile.id, from, to: scores.lifecycle.stage, asOf, runId }
-        : undefined;
-    const write: ScoreWrite = {
-      customerId: profile.id,
-      previousRunId: profile.scores?.runId,
-      scores,
-      change,
-    };
-    return { facts, demographics: demographics(profile), write };
-  };
-  type Assessed = NonNullable<ReturnType<typeof assess>>;
-
-  /** Counts a write's outcome; false when the profile changed since it was read (score it again). */
-  const settle = ({ facts, demographics, write }: Assessed, outcome: ScoreWriteOutcome | undefined) => {
-    if (outcome === 'vanished') accumulator.vanished++;
-    if (outcome !== 'written') return outcome === 'vanished';
-    accumulator.add(facts, write.scores, demographics);
-    accumulator.written++;
-    if (write.change) {
-      accumulator.lifecycleChanges++;
-      fresh.push(write.change);
-    }
-    return true;
-  };
-
-  // The profile changed since it was read (an earlier attempt wrote it, or an order came in): read
-  // it again, finish what that writer left, and score it afresh.
-  const rescore = async (customerId: string) => {
-    for (let attemptNo = 0; attemptNo < 3; attemptNo++) {
-      const profile = await loadScannedProfile(customerId);
-      if (!profile) {
+  const scoreOne = async (scanned: ScannedProfile) => {
+    let profile: ScannedProfile | undefined = scanned;
+    for (let attemptNo = 0; profile; attemptNo++) {
+      const facts = factsOn(profile, asOf, deps);
+      if (!facts) return;
+      // Scores from a later date stay: this run counts the customer as they were on asOf.
+      const later = profile.scores !== undefined && profile.scores.asOf > asOf;
+      const previous = later ? undefined : profile.scores;
+      const scores = scorer.score(facts, previous);
+      if (later || sameScores(scores, profile.scores)) {
+        accumulator.add(facts, scores, demographics(profile));
+        return;
+      }
+      const from = previous?.lifecycle.stage;
+      const change =
+        from !== undefined && from !== scores.lifecycle.stage
+          ? { customerId: profile.id, from, to: scores.lifecycle.stage, asOf, runId }
+          : undefined;
+      const outcome = await writeScores(profile.id, profile.scores?.runId, scores, change);
+      if (outcome === 'written') {
+        accumulator.add(facts, scores, demographics(profile));
+        accumulator.written++;
+        if (change) {
+          accumulator.lifecycleChanges++;
+          fresh.push(change);
+        }
+        return;
+      }
+      if (outcome === 'vanished') {
         accumulator.vanished++;
         return;
       }
-      if (profile.lifecycleOutbox) await announce([profile.lifecycleOutbox]);
-      const assessed = assess({ ...profile, lifecycleOutbox: undefined });
-      if (!assessed) return;
-      const [outcome] = await writeScores([assessed.write]);
-      if (settle(assessed, outcome)) return;
+      // The profile changed since the Scan read it (an earlier attempt wrote it, or the Scan's
+      // index was behind): read it again, finish what that writer left, and score it afresh.
+      if (attemptNo >= 3) throw new Error('a profile kept changing while it was scored');
+      profile = await loadScannedProfile(profile.id);
+      if (!profile) accumulator.vanished++;
+      else if (profile.lifecycleOutbox) {
+        await announce([profile.lifecycleOutbox]);
+        profile = { ...profile, lifecycleOutbox: undefined };
+      }
     }
-    throw new Error('a profile kept changing while it was scored');
   };
 
   for await (const page of scan.pages) {
@@ -501,16 +484,7 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
     // Changes an earlier, interrupted attempt recorded but may not have announced.
     await announce(page.flatMap((profile) => (profile.lifecycleOutbox ? [profile.lifecycleOutbox] : [])));
     fresh = [];
-    const writes = page.flatMap((profile) => assess(profile) ?? []);
-    const groups: Assessed[][] = [];
-    for (let i = 0; i < writes.length; i += SCORE_WRITE_GROUP)
-      groups.push(writes.slice(i, i + SCORE_WRITE_GROUP));
-    await mapLimit(groups, deps.settings.analytics.writeConcurrency, async (group) => {
-      const outcomes = await writeScores(group.map(({ write }) => write));
-      for (const [k, assessed] of group.entries()) {
-        if (!settle(assessed, outcomes[k])) await rescore(assessed.write.customerId);
-      }
-    });
+    await mapLimit(page, deps.settings.analytics.writeConcurrency, scoreOne);
     await announce(fresh);
   }
   const summary = accumulator.summary();

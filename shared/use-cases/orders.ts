@@ -297,20 +297,25 @@ export async function recordOrderJobs(jobs: readonly OrderJob[], now: string): P
 }
 
 /**
- * The product names of the orders a request recorded (created or already there), for the birthday
- * suggestions: one BatchWrite of the distinct SKUs per request, outside the order transactions. A
- * failure costs a name (the next order with that SKU brings it again), never an order.
+ * Records orders while remembering the product names they carry, for the birthday suggestions: one
+ * BatchWrite of the distinct SKUs per request, outside the order transactions but at the same time
+ * as them, so it is not one more DynamoDB round trip on the response path; it is awaited before the
+ * answer (on Lambda, nothing runs after it). Names of every valid order of the request are kept,
+ * also of one the transaction then refuses or answers as a duplicate: a name says what the
+ * business calls a SKU, not what a customer bought. A failure costs a name (the next order with
+ * that SKU brings it again), never an order.
  */
-async function rememberNamesOf(jobs: readonly OrderJob[], results: readonly JobResult[]): Promise<void> {
-  const items = jobs.flatMap((job, position) =>
-    job.orders.flatMap((order, index) =>
-      results[position]?.outcomes[index] instanceof DomainError ? [] : order.items,
-    ),
-  );
+async function withProductNames<T>(orders: readonly PreparedOrder[], record: () => Promise<T>): Promise<T> {
+  const items = orders.flatMap((order) => order.items);
+  const names = items.some((item) => item.sku && item.name)
+    ? rememberProductNames(items).catch((error: unknown) => {
+        log.warn('product names not remembered', { error: (error as Error).name });
+      })
+    : undefined;
   try {
-    await rememberProductNames(items);
-  } catch (error) {
-    log.warn('product names not remembered', { error: (error as Error).name });
+    return await record();
+  } finally {
+    await names;
   }
 }
 
@@ -326,8 +331,9 @@ export async function recordOrder(
 ): Promise<OrderResult> {
   const context = orderContext(clock);
   const prepared = prepareOrder(input, context);
-  const [job] = await recordOrderJobs([{ customerId, orders: [prepared] }], context.now.toISOString());
-  await rememberNamesOf([{ customerId, orders: [prepared] }], job ? [job] : []);
+  const [job] = await withProductNames([prepared], () =>
+    recordOrderJobs([{ customerId, orders: [prepared] }], context.now.toISOString()),
+  );
   const outcome = job?.outcomes[0];
   if (!outcome || outcome instanceof Error) throw outcome ?? new Error('no outcome');
   return outcome;
@@ -435,13 +441,10 @@ export async function recordOrderBatch(
     job.entries.push(entry);
   }
 
-  const recorded = await recordOrderJobs(
-    [...jobs.values()].map(({ job }) => job),
-    now,
-  );
-  await rememberNamesOf(
-    [...jobs.values()].map(({ job }) => job),
-    recorded,
+  const orderJobs = [...jobs.values()].map(({ job }) => job);
+  const recorded = await withProductNames(
+    orderJobs.flatMap((job) => job.orders),
+    () => recordOrderJobs(orderJobs, now),
   );
   for (const [position, { entries: jobEntries }] of [...jobs.values()].entries()) {
     const outcome = recorded[position] as JobResult;
