@@ -1,9 +1,9 @@
 // What phase 1 of the nightly run read, kept for phase 2: every Scan page of a shard as one object
 // of JSON lines in the exports bucket. Phase 2 scores exactly the population phase 1 summarised and
 // fitted on, and the profiles are read from DynamoDB once a night instead of twice (docs/analytics.md,
-// "One Scan a night, writes in groups"). The objects hold a profile's aggregates and demographic
-// fields (no name, email or phone); the coordinator deletes them when the run completes, and the
-// bucket's lifecycle rule removes what an abandoned attempt left within a day.
+// "One Scan a night"). The objects hold a profile's aggregates and demographic fields (no name,
+// email or phone); the coordinator deletes them when the run completes, and the bucket's lifecycle
+// rule removes what an abandoned attempt left within a day.
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
