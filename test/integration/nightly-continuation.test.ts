@@ -180,4 +180,38 @@ describe('a nightly shard that does not fit one invocation', () => {
     expect(eventsSince(after + 1)).toEqual([]);
     expect(local.stack.bus.deadLetters).toEqual([]);
   });
+
+  it('a phase-1 slice that crashes after keeping some of its pages is redone; phase 2 reads each profile once', async () => {
+    const asOf = daysBefore(AS_OF, -2);
+    const { s3 } = await import('../../shared/clients/s3.js');
+    let pagesKept = 0;
+    let crashes = 0;
+    // The crash comes after the slice stored a page of its snapshot (injected: it cannot be provoked).
+    s3().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand' && ++pagesKept === 2) {
+          crashes++;
+          throw new Error('injected crash: the worker died after keeping a page');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectedSnapshotCrash' },
+    );
+    const before = local.stack.bus.events.length;
+    try {
+      await local.stack.runJob('nightly', { asOf });
+    } finally {
+      s3().middlewareStack.remove('injectedSnapshotCrash');
+    }
+    expect(crashes).toBe(1);
+    expect(local.stack.bus.deadLetters).toEqual([]);
+    const events = eventsSince(before);
+    const completed = ofType(events, 'analytics.shard.completed');
+    const phase = (n: number) => completed.filter((event) => event.detail.phase === n);
+    expect(sum(phase(1), 'scanned')).toBe(CUSTOMERS);
+    // Phase 2 read the pages the retried slice kept again: every customer exactly once.
+    expect(sum(phase(2), 'scanned')).toBe(CUSTOMERS);
+    expect(ofType(events, 'analytics.run.completed')).toHaveLength(1);
+    for (const id of ids) expect((await scoresOf(id))?.asOf).toBe(asOf);
+  });
 });
