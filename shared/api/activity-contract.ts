@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy.js';
+import { itemErrorFields, pageQueryFields } from './shared-schemas.js';
 import { eventInputSchema, eventReceiptSchema, MAX_BATCH } from '../domain/activity-events.js';
 import { feedbackInputSchema, feedbackViewSchema } from '../domain/feedback.js';
 import { kindFilterSchema, timelineEntrySchema } from '../domain/timeline.js';
 import { contract } from '../http/handler.js';
 import { customerIdParams } from './customer-id.js';
-
-const fieldIssueSchema = /* @__PURE__ */ lazy(() => z.object({ field: z.string(), message: z.string() }));
 
 export const eventBatchSchema = /* @__PURE__ */ lazy(() =>
   z.strictObject({
@@ -36,10 +35,7 @@ export const eventBatchResultSchema = /* @__PURE__ */ lazy(() =>
         /** Why this event was refused: the HTTP status it would have had alone, and the fields. */
         error: z.optional(
           z.object({
-            status: z.number(),
-            title: z.string(),
-            detail: z.optional(z.string()),
-            errors: z.optional(z.array(fieldIssueSchema)),
+            ...itemErrorFields(),
           }),
         ),
       }),
@@ -49,13 +45,7 @@ export const eventBatchResultSchema = /* @__PURE__ */ lazy(() =>
 
 export const timelineQuery = /* @__PURE__ */ lazy(() =>
   z.strictObject({
-    limit: z._default(
-      z.coerce
-        .number()
-        .check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
-      25,
-    ),
-    cursor: z.optional(z.string().check(z.maxLength(2048))),
+    ...pageQueryFields(),
     kind: z.optional(kindFilterSchema),
   }),
 );

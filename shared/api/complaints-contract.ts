@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy.js';
+import { pageQueryFields } from './shared-schemas.js';
 import {
   COMPLAINT_ID,
   complaintInputSchema,
@@ -31,13 +32,7 @@ export const complaintQueueQuery = /* @__PURE__ */ lazy(() =>
       z.enum(QUEUE_STATUSES, { error: `must be one of: ${QUEUE_STATUSES.join(', ')}` }),
       'open',
     ),
-    limit: z._default(
-      z.coerce
-        .number()
-        .check(z.int('must be a whole number'), z.minimum(1, 'must be ≥ 1'), z.maximum(100, 'must be ≤ 100')),
-      25,
-    ),
-    cursor: z.optional(z.string().check(z.maxLength(2048))),
+    ...pageQueryFields(),
   }),
 );
 

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy.js';
+import { itemErrorFields } from './shared-schemas.js';
 import { createCustomerSchema } from '../domain/customer.js';
 import {
   businessIdSchema,
@@ -34,8 +35,6 @@ export const batchOrderSchema = /* @__PURE__ */ lazy(() =>
       }),
     ),
 );
-
-const fieldIssueSchema = /* @__PURE__ */ lazy(() => z.object({ field: z.string(), message: z.string() }));
 
 export const orderBatchSchema = /* @__PURE__ */ lazy(() =>
   z.strictObject({
@@ -73,10 +72,7 @@ export const orderBatchResultSchema = /* @__PURE__ */ lazy(() =>
         /** Why this order was refused: the HTTP status it would have had alone, and the fields. */
         error: z.optional(
           z.object({
-            status: z.number(),
-            title: z.string(),
-            detail: z.optional(z.string()),
-            errors: z.optional(z.array(fieldIssueSchema)),
+            ...itemErrorFields(),
             redirectTo: z.optional(z.string()),
           }),
         ),
