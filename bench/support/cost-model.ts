@@ -17,13 +17,15 @@ export const PRICES = {
 export interface NightlyMeasurements {
   /** Customers the night covered (the imported ones). */
   customers: number;
-  /** Mean size of a profile item as DynamoDB bills it, after scoring. */
+  /** Mean size of a profile item as DynamoDB bills it (what the Scan reads). */
   meanProfileBytes: number;
-  /** Mean number of global secondary indexes a profile appears in (all project the whole item). */
-  meanIndexesPerProfile: number;
-  /** Profiles the night rewrote (their scores changed). */
+  /** Mean size of a scores item (what the night writes, beside the profile). */
+  meanScoresBytes: number;
+  /** Mean number of global secondary indexes a scores item appears in (all project the whole item). */
+  meanIndexesPerScores: number;
+  /** Scores items the night rewrote (the scores changed). */
   written: number;
-  /** Lifecycle stage changes (each also clears its outbox: one more profile write). */
+  /** Lifecycle stage changes (each writes a change record and clears its outbox: one more scores write). */
   lifecycleChanges: number;
   /** Changes to at risk or churned: the win-back candidates. */
   winbackTransitions: number;
@@ -32,7 +34,7 @@ export interface NightlyMeasurements {
   /** Σ over the night's invocations of duration × memory. */
   gbSeconds: number;
   invocations: number;
-  /** Parallel Scans of all profiles per night (phase 1 summarises, phase 2 scores). */
+  /** Parallel Scans of all profiles per night (phase 1 keeps what it read for phase 2: one). */
   scansPerNight: number;
 }
 
@@ -67,13 +69,19 @@ export function nightlyCostPerMillion(
 ): NightlyCost {
   const scale = 1e6 / measured.customers;
   // A Scan is billed on the bytes it reads, in 4 KB units; eventually consistent reads cost half.
-  const readUnits = (measured.scansPerNight * 1e6 * measured.meanProfileBytes) / 4096 / 2;
-  // An update is billed on the item's size in 1 KB units, in the table and again in every index
-  // the item appears in (each projects the whole item).
-  const unitsPerProfileWrite =
-    Math.ceil(measured.meanProfileBytes / 1024) * (1 + measured.meanIndexesPerProfile);
-  const profileWrites = (measured.written + measured.lifecycleChanges) * scale;
-  const writeUnits = profileWrites * unitsPerProfileWrite;
+  const scanUnits = (measured.scansPerNight * 1e6 * measured.meanProfileBytes) / 4096 / 2;
+  // Phase 2 reads every customer's scores item, and after writing checks the written customers'
+  // profiles still exist: strongly consistent BatchGetItem, one unit per item per started 4 KB.
+  const readUnits =
+    scanUnits +
+    1e6 * Math.ceil(measured.meanScoresBytes / 4096) +
+    measured.written * scale * Math.ceil(measured.meanProfileBytes / 4096);
+  // A put is billed on the item's size in 1 KB units, in the table and again in every index the
+  // item appears in (each projects the whole item); a change record is one more small item.
+  const unitsPerScoresWrite =
+    Math.ceil(measured.meanScoresBytes / 1024) * (1 + measured.meanIndexesPerScores);
+  const scoresWrites = (measured.written + measured.lifecycleChanges) * scale;
+  const writeUnits = scoresWrites * unitsPerScoresWrite + measured.lifecycleChanges * scale;
   const gbSeconds = measured.gbSeconds * scale;
   const requests = measured.invocations * scale;
   const events = measured.events * scale;

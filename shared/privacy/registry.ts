@@ -49,7 +49,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(
 const ownItemTypes = (): ItemTypeSpec[] => [
   {
     type: 'customer',
-    description: 'The profile: contact data, consent, aggregates of orders and events, nightly scores',
+    description: 'The profile: contact data, consent, aggregates of orders and events',
     personal: true,
     home: 'customer-partition',
     onErasure: 'delete',
@@ -155,6 +155,16 @@ const ownItemTypes = (): ItemTypeSpec[] => [
   {
     type: 'complaint',
     description: 'A complaint ticket with its status history',
+    personal: true,
+    home: 'customer-partition',
+    onErasure: 'delete',
+    exported: true,
+    retention: UNTIL_ERASED,
+  },
+  {
+    type: 'scores',
+    description:
+      'The nightly scores beside the profile (`PROFILE#SCORES`): RFM, tier, membership, lifecycle, churn, CLV',
     personal: true,
     home: 'customer-partition',
     onErasure: 'delete',

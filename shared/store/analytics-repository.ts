@@ -1,8 +1,9 @@
 // The nightly analytics in the single table: the run's state (attempts, shard summaries, claims),
-// the parallel Scan of the profiles, the conditional score writes, and the results readers query
+// the parallel Scan of the profiles, the score writes (scores items beside the profiles), and the results readers query
 // (model, segment profiles, KPIs, acquisition costs). Keys: shared/store/keys.ts (`analyticsKeys`).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -11,8 +12,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
 import type { CustomerScores } from '../domain/customer-scores.js';
-import { type Page, type StoredCustomer, fromItem } from './customer-repository.js';
-import { cursor, isConditionFailure, queryAll } from './dynamo-helpers.js';
+import { loadCustomers, loadScoresItems, type Page, type StoredCustomer } from './customer-repository.js';
+import {
+  batchWrite,
+  cursor,
+  deleteRequest,
+  isConditionFailure,
+  putRequest,
+  queryAll,
+} from './dynamo-helpers.js';
 import { analyticsKeys, keys, scoreIndexKeys } from './keys.js';
 import { scanProfileSegment } from './profile-scan.js';
 
@@ -430,8 +438,6 @@ export interface ScannedProfile {
   createdAt: string;
   dailySpend?: Record<string, number>;
   dailyOrders?: Record<string, number>;
-  scores?: CustomerScores;
-  lifecycleOutbox?: LifecycleOutbox;
   gender?: string;
   birthDate?: string;
   address?: { region?: string; country?: string };
@@ -449,13 +455,17 @@ export interface LifecycleOutbox {
   runId: string;
 }
 
+/** A customer's scores item as the run reads it: the scores, and a change not yet announced. */
+export interface StoredScores {
+  scores?: CustomerScores;
+  lifecycleOutbox?: LifecycleOutbox;
+}
+
 const SCAN_ATTRIBUTES = [
   'id',
   'createdAt',
   'dailySpend',
   'dailyOrders',
-  'scores',
-  'lifecycleOutbox',
   'gender',
   'birthDate',
   'address',
@@ -486,111 +496,98 @@ export async function* scanProfiles(
   }
 }
 
-/** The profile as the run reads it, strongly consistent (after a write lost a race). */
-export async function loadScannedProfile(customerId: string): Promise<ScannedProfile | undefined> {
-  const result = await documentClient.send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: keys.customer(customerId),
-      ConsistentRead: true,
-      ProjectionExpression: SCAN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
-      ExpressionAttributeNames: Object.fromEntries(SCAN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
-    }),
+/**
+ * The scores items of these customers, strongly consistent (a retried slice sees what its earlier
+ * attempt wrote), by customer id.
+ */
+export async function loadStoredScores(customerIds: readonly string[]): Promise<Map<string, StoredScores>> {
+  const items = await loadScoresItems(customerIds, true);
+  return new Map(
+    [...items].map(([id, item]) => [
+      id,
+      {
+        scores: item.scores as CustomerScores | undefined,
+        lifecycleOutbox: item.lifecycleOutbox as LifecycleOutbox | undefined,
+      },
+    ]),
   );
-  return result.Item as ScannedProfile | undefined;
 }
 
-export type ScoreWriteOutcome = 'written' | 'stale' | 'vanished';
+/** New scores of one customer, and the lifecycle change they make (if any). */
+export interface ScoresWrite {
+  customerId: string;
+  scores: CustomerScores;
+  change?: LifecycleOutbox | undefined;
+}
 
 /**
- * Writes new scores on a profile, with the index keys of its segment, lifecycle stage and tier, and
- * (for a lifecycle change) the outbox entry plus the change record, atomically. Conditional on the
- * profile still existing (an erased customer is never resurrected) and still carrying the scores
- * the run read (`previousRunId`): otherwise `stale` (re-read and score again) or `vanished`.
+ * The scores items of a page of customers, with the index keys of their segment, lifecycle stage
+ * and tier, and for a lifecycle change the outbox entry on the item plus the change record: plain
+ * BatchWriteItem puts, 25 a call. Only the nightly run writes these items, so nothing else can race
+ * the put (order writes touch the profile item, never this one); a repeated put of the same night
+ * writes the same item. A customer erased or merged meanwhile: see {@link profilesGone}.
  */
-export async function writeScores(
-  customerId: string,
-  previousRunId: string | undefined,
-  scores: CustomerScores,
-  change: LifecycleOutbox | undefined,
-): Promise<ScoreWriteOutcome> {
+export async function putScores(writes: readonly ScoresWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await batchWrite(
+    writes.flatMap(({ customerId, scores, change }) => [
+      putRequest({
+        ...keys.scores(customerId),
+        type: 'scores',
+        customerId,
+        scores,
+        ...(change ? { lifecycleOutbox: change } : {}),
+        ...(scores.rfm ? scoreIndexKeys.segment(scores.rfm.segment, customerId) : {}),
+        ...scoreIndexKeys.lifecycle(scores.lifecycle.stage, customerId),
+        ...(scores.tier ? scoreIndexKeys.tier(scores.tier, customerId) : {}),
+      }),
+      ...(change
+        ? [
+            putRequest({
+              ...analyticsKeys.lifecycleChange(customerId, change.asOf),
+              type: 'lifecycle-change',
+              ...change,
+            }),
+          ]
+        : []),
+    ]),
+  );
+}
+
+/**
+ * Of these customers, the ones without a profile: erased or merged away while the run scored them.
+ * Checked after their scores were written; erasure and merge delete the profile before they clear
+ * the partition, so a scores item put before that clearing goes with it, and one put after it is
+ * found here (docs/analytics.md, "Scores beside the profile").
+ */
+export async function profilesGone(customerIds: readonly string[]): Promise<Set<string>> {
   const TableName = tableName();
-  const names: Record<string, string> = { '#scores': 'scores' };
-  const values: Record<string, unknown> = { ':scores': scores };
-  const sets = ['#scores = :scores'];
-  const removes: string[] = [];
-  const index: Record<string, string | undefined> = {
-    ...(scores.rfm
-      ? scoreIndexKeys.segment(scores.rfm.segment, customerId)
-      : { segmentPk: undefined, segmentSk: undefined }),
-    ...scoreIndexKeys.lifecycle(scores.lifecycle.stage, customerId),
-    ...(scores.tier
-      ? scoreIndexKeys.tier(scores.tier, customerId)
-      : { tierPk: undefined, tierSk: undefined }),
-  };
-  for (const [i, [name, value]] of Object.entries(index).entries()) {
-    names[`#i${i}`] = name;
-    if (value === undefined) removes.push(`#i${i}`);
-    else {
-      values[`:i${i}`] = value;
-      sets.push(`#i${i} = :i${i}`);
-    }
-  }
-  if (change) {
-    names['#outbox'] = 'lifecycleOutbox';
-    values[':outbox'] = change;
-    sets.push('#outbox = :outbox');
-  }
-  let condition = 'attribute_exists(pk) AND ';
-  if (previousRunId === undefined) condition += 'attribute_not_exists(#scores)';
-  else {
-    condition += '#scores.#runId = :previousRunId';
-    names['#runId'] = 'runId';
-    values[':previousRunId'] = previousRunId;
-  }
-  const update = {
-    TableName,
-    Key: keys.customer(customerId),
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
-  try {
-    if (change) {
-      await documentClient.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: update },
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...analyticsKeys.lifecycleChange(customerId, change.asOf),
-                  type: 'lifecycle-change',
-                  ...change,
-                },
-              },
-            },
-          ],
+  const present = new Set<string>();
+  for (let start = 0; start < customerIds.length; start += 100) {
+    let pending: Item[] | undefined = customerIds.slice(start, start + 100).map((id) => keys.customer(id));
+    while (pending && pending.length > 0) {
+      const result = await documentClient.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk' },
+          },
         }),
       );
-    } else {
-      await documentClient.send(new UpdateCommand(update));
+      for (const item of result.Responses?.[TableName] ?? []) present.add(String(item.pk));
+      pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
     }
-    return 'written';
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const current = await documentClient.send(
-      new GetCommand({
-        TableName,
-        Key: keys.customer(customerId),
-        ConsistentRead: true,
-        ProjectionExpression: 'pk',
-      }),
-    );
-    return current.Item ? 'stale' : 'vanished';
   }
+  return new Set(customerIds.filter((id) => !present.has(keys.customer(id).pk)));
+}
+
+/** Takes back what {@link putScores} wrote for customers found gone. */
+export async function deleteScores(writes: readonly ScoresWrite[]): Promise<void> {
+  await batchWrite(
+    writes.flatMap(({ customerId, change }) => [
+      deleteRequest(keys.scores(customerId)),
+      ...(change ? [deleteRequest(analyticsKeys.lifecycleChange(customerId, change.asOf))] : []),
+    ]),
+  );
 }
 
 /** Removes a published outbox entry (only that one: a newer change may have replaced it). */
@@ -599,7 +596,7 @@ export async function clearOutbox(change: LifecycleOutbox): Promise<void> {
     await documentClient.send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: keys.customer(change.customerId),
+        Key: keys.scores(change.customerId),
         UpdateExpression: 'REMOVE #outbox',
         ConditionExpression: '#outbox.asOf = :asOf AND #outbox.#to = :to',
         ExpressionAttributeNames: { '#outbox': 'lifecycleOutbox', '#to': 'to' },
@@ -666,5 +663,8 @@ export async function listCustomersByScores(
       ExclusiveStartKey: cursor.decode(after),
     }),
   );
-  return { items: (page.Items ?? []).map(fromItem), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  // The index holds scores items: the page's customers are read with their profiles (a customer
+  // erased or merged since the night's run has no profile and is left out).
+  const ids = (page.Items ?? []).map((item) => String(item.customerId));
+  return { items: await loadCustomers(ids), nextCursor: cursor.encode(page.LastEvaluatedKey) };
 }

@@ -24,7 +24,7 @@ import {
   batchWrite,
   queryAll,
 } from './dynamo-helpers.js';
-import { customerPartition, indexKeys, type Key, keys } from './keys.js';
+import { customerPartition, indexKeys, type Key, keys, PROFILE } from './keys.js';
 import { deleteLocatedItems } from './privacy-repository.js';
 
 type Item = Record<string, unknown>;
@@ -127,13 +127,61 @@ export async function insertCustomer(record: CustomerRecord): Promise<void> {
   }
 }
 
+/**
+ * A profile item with the customer's nightly scores, which live in an item of their own beside it
+ * (`keys.scores`, written only by the nightly run: docs/analytics.md, "Scores beside the profile").
+ */
+export function withScores(profile: Item, scores: Item | undefined): StoredCustomer {
+  const customer = fromItem(profile);
+  return scores?.scores === undefined ? customer : { ...customer, scores: scores.scores };
+}
+
+/** The scores items of these customers, by customer id (BatchGetItem, 100 keys a call). */
+export async function loadScoresItems(
+  ids: readonly string[],
+  consistent = false,
+): Promise<Map<string, Item>> {
+  const TableName = tableName();
+  const found = new Map<string, Item>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += 100) {
+    let pending: Item[] | undefined = unique.slice(start, start + 100).map((id) => keys.scores(id));
+    while (pending && pending.length > 0) {
+      const result = await documentClient.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: consistent } } }),
+      );
+      for (const item of result.Responses?.[TableName] ?? []) found.set(String(item.customerId), item);
+      pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
+    }
+  }
+  return found;
+}
+
+/** Profile items (as stored) with their scores attached: one BatchGetItem per 100 profiles. */
+export async function attachScores(profiles: readonly Item[]): Promise<StoredCustomer[]> {
+  const scores = await loadScoresItems(profiles.map((profile) => String(profile.id)));
+  return profiles.map((profile) => withScores(profile, scores.get(String(profile.id))));
+}
+
 /** The stored customer, or NotFound / Gone (erased, or merged into another profile). */
 export async function loadCustomer(customerId: string, consistent = false): Promise<StoredCustomer> {
   const TableName = tableName();
+  // One Query reads the profile and its scores item (sort keys `PROFILE` and `PROFILE#SCORES`).
   const result = await documentClient.send(
-    new GetCommand({ TableName, Key: keys.customer(customerId), ConsistentRead: consistent }),
+    new QueryCommand({
+      TableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :profile)',
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':profile': PROFILE },
+      ConsistentRead: consistent,
+    }),
   );
-  if (result.Item) return fromItem(result.Item);
+  const items = result.Items ?? [];
+  const profile = items.find((item) => item.sk === PROFILE);
+  if (profile)
+    return withScores(
+      profile,
+      items.find((item) => item.sk === keys.scores(customerId).sk),
+    );
   const markers = await documentClient.send(
     new BatchGetCommand({
       RequestItems: { [TableName]: { Keys: [keys.erased(customerId), keys.mergedInto(customerId)] } },
@@ -273,25 +321,36 @@ export async function listCustomers(limit: number, after?: string): Promise<Page
       ExclusiveStartKey: cursor.decode(after),
     }),
   );
-  return { items: (page.Items ?? []).map(fromItem), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  return { items: await attachScores(page.Items ?? []), nextCursor: cursor.encode(page.LastEvaluatedKey) };
 }
 
-/** Profiles by id, in the order asked; missing ones are left out. */
+/** Profiles by id with their scores, in the order asked; missing ones are left out. */
 export async function loadCustomers(ids: string[]): Promise<StoredCustomer[]> {
   if (ids.length === 0) return [];
   const TableName = tableName();
-  const found = new Map<string, StoredCustomer>();
-  for (let start = 0; start < ids.length; start += 100) {
-    let pending: Item[] | undefined = ids.slice(start, start + 100).map((id) => keys.customer(id));
+  const profiles = new Map<string, Item>();
+  const scores = new Map<string, Item>();
+  const unique = [...new Set(ids)];
+  // Each customer's profile and scores item: 50 customers (100 keys) a call.
+  for (let start = 0; start < unique.length; start += 50) {
+    let pending: Item[] | undefined = unique
+      .slice(start, start + 50)
+      .flatMap((id) => [keys.customer(id), keys.scores(id)]);
     while (pending && pending.length > 0) {
       const result = await documentClient.send(
         new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
       );
-      for (const item of result.Responses?.[TableName] ?? []) found.set(String(item.id), fromItem(item));
+      for (const item of result.Responses?.[TableName] ?? []) {
+        if (item.sk === PROFILE) profiles.set(String(item.id), item);
+        else scores.set(String(item.customerId), item);
+      }
       pending = result.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
     }
   }
-  return ids.flatMap((id) => (found.has(id) ? [found.get(id) as StoredCustomer] : []));
+  return ids.flatMap((id) => {
+    const profile = profiles.get(id);
+    return profile ? [withScores(profile, scores.get(id))] : [];
+  });
 }
 
 /** Members of a tag, one page at a time. */

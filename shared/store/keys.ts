@@ -10,6 +10,12 @@ export const customerPartition = (customerId: string) => `CUSTOMER#${customerId}
 export const keys = {
   /** The customer's profile with its aggregates and scores. */
   customer: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: PROFILE }),
+  /**
+   * The customer's nightly scores (RFM, tier, lifecycle, churn, CLV) with their index keys, beside
+   * the profile: only the nightly run writes it, so it writes with plain batch puts. The sort key
+   * starts with `PROFILE` so one Query (`begins_with`) reads a profile with its scores.
+   */
+  scores: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: `${PROFILE}#SCORES` }),
   /** Left when a customer is erased (no personal data) so late writers cannot resurrect them. */
   erased: (customerId: string): Key => ({ pk: customerPartition(customerId), sk: 'ERASED' }),
   /** Left when a customer is merged into another: `GET` answers with a redirect. */

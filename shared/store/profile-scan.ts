@@ -4,7 +4,7 @@
 // only after the consumer took the previous one, so at most one page per running segment waits.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
-import { fromItem, type StoredCustomer } from './customer-repository.js';
+import { attachScores, type StoredCustomer } from './customer-repository.js';
 import { indexKeys } from './keys.js';
 
 type Item = Record<string, unknown>;
@@ -58,7 +58,8 @@ export async function* scanProfileSegment(
 
 async function* segmentPages(segment: number, totalSegments: number, pageSize: number | undefined) {
   for await (const page of scanProfileSegment(segment, totalSegments, { pageSize })) {
-    yield { segment, items: page.items.map(fromItem), last: page.last } satisfies ProfilePage;
+    // With each profile its scores (an item of its own): one BatchGetItem per 100 profiles.
+    yield { segment, items: await attachScores(page.items), last: page.last } satisfies ProfilePage;
   }
 }
 

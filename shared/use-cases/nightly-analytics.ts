@@ -6,9 +6,10 @@
 //   coordinator: when the last phase-1 shard is in, ONE invocation (claimed) merges, fits the
 //                models, stores model and cut points, announces phase 2
 //                     and keep the pages it read in the bucket (the run's snapshot)
-//   worker (phase 2): read the shard's snapshot (no second Scan), score, write only changed
-//                     profiles (conditionally), record and announce lifecycle changes (outbox on
-//                     the profile), store partials
+//   worker (phase 2): read the shard's snapshot (no second Scan) and the customers' scores items,
+//                     score, write only changed scores items (batch puts: only this job writes
+//                     them), record and announce lifecycle changes (outbox on the scores item),
+//                     store partials
 //   coordinator: when the last phase-2 shard is in, ONE invocation stores segment profiles and
 //                KPIs and announces analytics.run.completed once per as-of date.
 //
@@ -17,6 +18,7 @@
 // starts a new attempt and converges to the same result without announcing anything twice.
 import * as z from 'zod/mini';
 import { customerFacts, type CustomerFacts } from '../domain/analytics/customer-facts.js';
+import type { CustomerScores } from '../domain/customer-scores.js';
 import {
   buildRunContext,
   createScorer,
@@ -56,7 +58,7 @@ import {
   finishStep,
   type LifecycleOutbox,
   loadRunContext,
-  loadScannedProfile,
+  loadStoredScores,
   loadShardSummaries,
   putKpis,
   putModel,
@@ -67,7 +69,10 @@ import {
   type ScannedProfile,
   scanProfiles,
   startRunAttempt,
-  writeScores,
+  putScores,
+  profilesGone,
+  deleteScores,
+  type ScoresWrite,
 } from '../store/analytics-repository.js';
 import { analyticsKeys } from '../store/keys.js';
 import { saveCoPurchaseTable } from '../store/recommendation-repository.js';
@@ -420,7 +425,6 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
   const scorer = createScorer(context, modelSettings(deps), { asOf, runId });
   const accumulator = new ScoringAccumulator(asOf);
   let scanned = 0;
-  let fresh: LifecycleOutbox[] = [];
 
   const announce = async (changes: LifecycleOutbox[]) => {
     if (changes.length === 0) return;
@@ -435,61 +439,51 @@ async function scoreShard(request: ShardRequest, scan: SliceScan, deps: NightlyD
     await mapLimit(changes, deps.settings.analytics.writeConcurrency, clearOutbox);
   };
 
-  const scoreOne = async (scanned: ScannedProfile) => {
-    let profile: ScannedProfile | undefined = scanned;
-    for (let attemptNo = 0; profile; attemptNo++) {
+  for await (const page of scan.pages) {
+    scanned += page.length;
+    // The scores the customers carry now (read afresh: a retried slice sees its earlier attempt's).
+    const stored = await loadStoredScores(page.map((profile) => profile.id));
+    // Changes an earlier, interrupted attempt recorded but may not have announced.
+    await announce(
+      [...stored.values()].flatMap((item) => (item.lifecycleOutbox ? [item.lifecycleOutbox] : [])),
+    );
+    const scored: Array<{ profile: ScannedProfile; facts: CustomerFacts; scores: CustomerScores }> = [];
+    const writes: ScoresWrite[] = [];
+    for (const profile of page) {
       const facts = factsOn(profile, asOf, deps);
-      if (!facts) return;
+      if (!facts) continue;
+      const current = stored.get(profile.id)?.scores;
       // Scores from a later date stay: this run counts the customer as they were on asOf.
-      const later = profile.scores !== undefined && profile.scores.asOf > asOf;
-      const previous = later ? undefined : profile.scores;
+      const later = current !== undefined && current.asOf > asOf;
+      const previous = later ? undefined : current;
       const scores = scorer.score(facts, previous);
-      if (later || sameScores(scores, profile.scores)) {
-        accumulator.add(facts, scores, demographics(profile));
-        return;
-      }
+      scored.push({ profile, facts, scores });
+      if (later || sameScores(scores, current)) continue;
       const from = previous?.lifecycle.stage;
       const change =
         from !== undefined && from !== scores.lifecycle.stage
           ? { customerId: profile.id, from, to: scores.lifecycle.stage, asOf, runId }
           : undefined;
-      const outcome = await writeScores(profile.id, profile.scores?.runId, scores, change);
-      if (outcome === 'written') {
-        accumulator.add(facts, scores, demographics(profile));
-        accumulator.written++;
-        if (change) {
-          accumulator.lifecycleChanges++;
-          fresh.push(change);
-        }
-        return;
-      }
-      if (outcome === 'vanished') {
-        accumulator.vanished++;
-        return;
-      }
-      // The profile changed since the Scan read it (an earlier attempt wrote it, or the Scan's
-      // index was behind): read it again, finish what that writer left, and score it afresh.
-      if (attemptNo >= 3) throw new Error('a profile kept changing while it was scored');
-      profile = await loadScannedProfile(profile.id);
-      if (!profile) accumulator.vanished++;
-      else if (profile.lifecycleOutbox) {
-        await announce([profile.lifecycleOutbox]);
-        profile = { ...profile, lifecycleOutbox: undefined };
-      }
+      writes.push({ customerId: profile.id, scores, change });
     }
-  };
-
-  for await (const page of scan.pages) {
-    scanned += page.length;
-    // Changes an earlier, interrupted attempt recorded but may not have announced.
-    await announce(page.flatMap((profile) => (profile.lifecycleOutbox ? [profile.lifecycleOutbox] : [])));
-    fresh = [];
-    await mapLimit(page, deps.settings.analytics.writeConcurrency, scoreOne);
+    const batches: ScoresWrite[][] = [];
+    for (let start = 0; start < writes.length; start += 25) batches.push(writes.slice(start, start + 25));
+    await mapLimit(batches, deps.settings.analytics.writeConcurrency, putScores);
+    // Erased or merged away while being scored: take the write back, count and announce nothing.
+    const gone = await profilesGone(writes.map((write) => write.customerId));
+    if (gone.size > 0) await deleteScores(writes.filter((write) => gone.has(write.customerId)));
+    for (const { profile, facts, scores } of scored) {
+      if (!gone.has(profile.id)) accumulator.add(facts, scores, demographics(profile));
+    }
+    const kept = writes.filter((write) => !gone.has(write.customerId));
+    const fresh = kept.flatMap((write) => (write.change ? [write.change] : []));
+    accumulator.written += kept.length;
+    accumulator.lifecycleChanges += fresh.length;
     await announce(fresh);
   }
   const summary = accumulator.summary();
-  const { customers, written, lifecycleChanges, eventsPublished, vanished } = summary;
-  return { summary, counts: { scanned, customers, written, lifecycleChanges, eventsPublished, vanished } };
+  const { customers, written, lifecycleChanges, eventsPublished } = summary;
+  return { summary, counts: { scanned, customers, written, lifecycleChanges, eventsPublished } };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 // through the local stack, emails read back from the local SES endpoint, decisions from the
 // customer's timeline. Each test uses its own birthdays and years, so the ledgers never overlap.
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { documentClient, tableName } from '../../shared/clients/dynamodb.js';
 import { coPurchaseTable, pairCounts } from '../../shared/domain/recommendations.js';
 import { type Mailer, sesMailer } from '../../shared/messaging/mailer.js';
+import { putScores } from '../../shared/store/analytics-repository.js';
 import { keys } from '../../shared/store/keys.js';
 import { rememberProductNames, saveCoPurchaseTable } from '../../shared/store/recommendation-repository.js';
 import { runBirthdayJob } from '../../shared/use-cases/messaging/birthday.js';
@@ -211,21 +212,17 @@ describe('birthday greetings', () => {
     await rememberProductNames(
       baskets.flat().map((item) => ({ sku: item, name: `Product ${item.split('-')[0]}` })),
     );
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.customer(member.id),
-        UpdateExpression: 'SET scores = :scores',
-        ExpressionAttributeValues: {
-          ':scores': {
-            asOf: '2031-12-19',
-            runId: 'test',
-            membership: 'gold',
-            lifecycle: { stage: 'active', since: '2031-01-01' },
-          },
-        },
-      }),
-    );
+    await putScores([
+      {
+        customerId: member.id,
+        scores: {
+          asOf: '2031-12-19',
+          runId: 'test',
+          membership: 'gold',
+          lifecycle: { stage: 'active', since: '2031-01-01' },
+        } as never,
+      },
+    ]);
 
     await runJob('birthday', { asOf: '2031-12-20', scheduledTime: '2031-12-20T04:00:00Z' });
     const [email] = await sesEmailsTo(member.email);

@@ -21,6 +21,7 @@ useStackEnvironment();
 const { documentClient } = await import('../../shared/clients/dynamodb.js');
 const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
 const { keys } = await import('../../shared/store/keys.js');
+const { putScores } = await import('../../shared/store/analytics-repository.js');
 
 // List dates no other test uses; scores dated after them (see the header).
 const AS_OF = '2098-03-10';
@@ -45,25 +46,26 @@ async function seedScores(customerId: string, scores: SeededScores, lastOrderAt:
     new UpdateCommand({
       TableName: stack.env.TABLE_NAME,
       Key: keys.customer(customerId),
-      UpdateExpression:
-        'SET scores = :scores, lastOrderAt = :last, totalSpend = :spend, orderCount = :orders',
+      UpdateExpression: 'SET lastOrderAt = :last, totalSpend = :spend, orderCount = :orders',
       ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: {
-        ':scores': {
-          asOf: SCORES_AS_OF,
-          runId: 'seeded-by-test',
-          rfm: { r: 3, f: 3, m: 3, segment: scores.segment },
-          tier: scores.tier,
-          lifecycle: { stage: scores.stage, since: '2098-01-01' },
-          churn: { pAlive: scores.pAlive, expected30: 0, expected90: 0, expected365: 0, method: 'model' },
-          value: { expectedOrderValue: 50, clv12: scores.clv, method: 'model' },
-        },
-        ':last': lastOrderAt,
-        ':spend': totalSpend,
-        ':orders': 3,
-      },
+      ExpressionAttributeValues: { ':last': lastOrderAt, ':spend': totalSpend, ':orders': 3 },
     }),
   );
+  // The scores item, written as the nightly run writes it.
+  await putScores([
+    {
+      customerId,
+      scores: {
+        asOf: SCORES_AS_OF,
+        runId: 'seeded-by-test',
+        rfm: { r: 3, f: 3, m: 3, segment: scores.segment },
+        tier: scores.tier,
+        lifecycle: { stage: scores.stage, since: '2098-01-01' },
+        churn: { pAlive: scores.pAlive, expected30: 0, expected90: 0, expected365: 0, method: 'model' },
+        value: { expectedOrderValue: 50, clv12: scores.clv, method: 'model' },
+      } as never,
+    },
+  ]);
 }
 
 const granted = { granted: true, source: 'web-signup' };

@@ -1,10 +1,8 @@
 // Win-back end to end: `customer.lifecycle.changed` events on the app bus reach the win-back
 // function through its rule, emails are read back from the local SES endpoint, decisions from the
 // customer's timeline, conversions from GET /messages/stats.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { documentClient, tableName } from '../../shared/clients/dynamodb.js';
-import { keys } from '../../shared/store/keys.js';
+import { putScores } from '../../shared/store/analytics-repository.js';
 import { fixedClock, messagingDeps } from '../../shared/use-cases/messaging/deps.js';
 import { handleLifecycleChange } from '../../shared/use-cases/messaging/winback.js';
 import { createCustomer, decisions, messageLog, zoneWhereItIs } from './messaging-fixtures.js';
@@ -24,16 +22,9 @@ function lifecycleChanged(customerId: string, to: string, asOf = today(), from =
   });
 }
 
-/** Scores as the nightly job writes them on the profile (tier, lifecycle stage). */
+/** Scores as the nightly job writes them (the scores item beside the profile: tier, lifecycle stage). */
 async function setScores(customerId: string, scores: Record<string, unknown>) {
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.customer(customerId),
-      UpdateExpression: 'SET scores = :scores',
-      ExpressionAttributeValues: { ':scores': { runId: 'test', asOf: today(), ...scores } },
-    }),
-  );
+  await putScores([{ customerId, scores: { runId: 'test', asOf: today(), ...scores } as never }]);
 }
 
 describe('win-back emails', () => {

@@ -579,12 +579,10 @@ export interface Demographics {
 /** One shard's (or the merged) pass-2 summary. Plain JSON. */
 export interface ScoringSummary {
   readonly customers: number;
-  /** Profiles whose scores changed and were written. */
+  /** Customers whose scores changed and were written (their scores items). */
   readonly written: number;
   readonly lifecycleChanges: number;
   readonly eventsPublished: number;
-  /** Profiles erased while the run was scoring them (never resurrected). */
-  readonly vanished: number;
   readonly lifecycle: Readonly<Record<string, number>>;
   readonly tiers: Readonly<Record<string, number>>;
   readonly membership: Readonly<Record<string, number>>;
@@ -599,7 +597,6 @@ export function emptyScoringSummary(): ScoringSummary {
     written: 0,
     lifecycleChanges: 0,
     eventsPublished: 0,
-    vanished: 0,
     lifecycle: {},
     tiers: {},
     membership: {},
@@ -615,7 +612,6 @@ export class ScoringAccumulator {
   written = 0;
   lifecycleChanges = 0;
   eventsPublished = 0;
-  vanished = 0;
   private readonly lifecycle = new Map<string, number>();
   private readonly tiers = new Map<string, number>();
   private readonly membership = new Map<string, number>();
@@ -662,7 +658,6 @@ export class ScoringAccumulator {
       written: this.written,
       lifecycleChanges: this.lifecycleChanges,
       eventsPublished: this.eventsPublished,
-      vanished: this.vanished,
       lifecycle: sortedRecord(this.lifecycle),
       tiers: sortedRecord(this.tiers),
       membership: sortedRecord(this.membership),
@@ -703,7 +698,6 @@ export function mergeScoringSummaries(a: ScoringSummary, b: ScoringSummary): Sco
     written: a.written + b.written,
     lifecycleChanges: a.lifecycleChanges + b.lifecycleChanges,
     eventsPublished: a.eventsPublished + b.eventsPublished,
-    vanished: a.vanished + b.vanished,
     lifecycle: addCounts(a.lifecycle, b.lifecycle),
     tiers: addCounts(a.tiers, b.tiers),
     membership: addCounts(a.membership, b.membership),
@@ -735,7 +729,6 @@ export interface RunSummary {
   readonly written: number;
   readonly lifecycleChanges: number;
   readonly eventsPublished: number;
-  readonly vanished: number;
   readonly lifecycle: Readonly<Record<string, number>>;
   readonly tiers: Readonly<Record<string, number>>;
   readonly membership: Readonly<Record<string, number>>;

@@ -6,27 +6,30 @@ describe('nightlyCostPerMillion', () => {
   const measured = {
     customers: 1000,
     meanProfileBytes: 2048,
-    meanIndexesPerProfile: 4,
+    meanScoresBytes: 600,
+    meanIndexesPerScores: 3,
     written: 200,
     lifecycleChanges: 10,
     winbackTransitions: 5,
     events: 20,
     gbSeconds: 3,
     invocations: 10,
-    scansPerNight: 2,
+    scansPerNight: 1,
   };
   const cost = nightlyCostPerMillion(measured, { emailConsent: 0.6, birthdayKnown: 0.5 });
 
-  it('bills two eventually consistent Scans of every profile in 4 KB units at half price', () => {
-    // 2 × 1,000,000 × 2 KB / 4 KB / 2 = 500,000 read units × $0.125 per million
-    expect(cost.reads.quantity).toBe(500_000);
-    expect(cost.reads.dollars).toBeCloseTo(0.0625, 10);
+  it('bills one eventually consistent Scan of the profiles, and consistent reads of scores and written profiles', () => {
+    // Scan: 1,000,000 × 2 KB / 4 KB / 2 = 250,000; scores items: 1,000,000 × 1 unit;
+    // existence checks of the written: 200 × 1,000 × 1 unit = 200,000 → 1,450,000 × $0.125 per million
+    expect(cost.reads.quantity).toBe(1_450_000);
+    expect(cost.reads.dollars).toBeCloseTo(0.18125, 10);
   });
 
-  it('bills every rewritten profile in the table and in each index it appears in', () => {
-    // (200 rewritten + 10 outbox clears) × 1,000 = 210,000 writes × 2 KB × (1 table + 4 indexes)
-    expect(cost.writes.quantity).toBe(2_100_000);
-    expect(cost.writes.dollars).toBeCloseTo(1.3125, 10);
+  it('bills every rewritten scores item in the table and in each index it appears in', () => {
+    // (200 rewritten + 10 outbox clears) × 1,000 = 210,000 writes × 1 KB × (1 table + 3 indexes)
+    // + 10,000 change records × 1 unit = 850,000
+    expect(cost.writes.quantity).toBe(850_000);
+    expect(cost.writes.dollars).toBeCloseTo(0.53125, 10);
   });
 
   it('scales function time, events and emails to a million customers', () => {
@@ -41,11 +44,11 @@ describe('nightlyCostPerMillion', () => {
   });
 
   it('adds the lines up', () => {
-    expect(cost.total).toBeCloseTo(0.0625 + 1.3125 + 0.0420002 + 0.02 + 0.38219178, 6);
+    expect(cost.total).toBeCloseTo(0.18125 + 0.53125 + 0.0420002 + 0.02 + 0.38219178, 6);
   });
 
-  it('rounds a profile write up to whole kilobytes', () => {
-    const bigger = nightlyCostPerMillion({ ...measured, meanProfileBytes: 2049, meanIndexesPerProfile: 0 });
-    expect(bigger.writes.quantity).toBe(210_000 * 3);
+  it('rounds a scores write up to whole kilobytes', () => {
+    const bigger = nightlyCostPerMillion({ ...measured, meanScoresBytes: 2049, meanIndexesPerScores: 0 });
+    expect(bigger.writes.quantity).toBe(210_000 * 3 + 10_000);
   });
 });
