@@ -551,3 +551,35 @@ describe('erasure while a nightly run is under way', () => {
       expect((await local.api('GET', `/customers/${id}`)).body.scores?.asOf).toBe('2026-10-31');
   }, 180_000);
 });
+
+describe('an order while a nightly run scores the customers', () => {
+  it('is kept in the aggregates: the run writes only the scores item, never the profile', async () => {
+    const [buyer] = (await customersWithOrders(3, 60_000)) as [string, ...string[]];
+    const runtime = local.stack.runtime;
+    const invoke = runtime.invoke.bind(runtime);
+    let before: { orderCount?: number; totalSpend?: number } | undefined;
+    // Phase 1 has read (and kept) the buyer's aggregates; the order lands before phase 2 writes.
+    runtime.invoke = async (functionName, event) => {
+      const detail = (event as { detail?: { phase?: number } }).detail;
+      if (!before && detail?.phase === 2) {
+        before = (await aggregatesOf(buyer)).body;
+        const posted = await local.api('POST', `/customers/${buyer}/orders`, {
+          role: 'ingest',
+          body: order(60_999),
+        });
+        expect(posted.status).toBe(201);
+      }
+      return invoke(functionName, event);
+    };
+    try {
+      await local.stack.runJob('nightly', { asOf: '2026-11-01' });
+    } finally {
+      runtime.invoke = invoke;
+    }
+    expect(before).toBeDefined();
+    expect((await local.api('GET', `/customers/${buyer}`)).body.scores?.asOf).toBe('2026-11-01');
+    const after = (await aggregatesOf(buyer)).body;
+    expect(after.orderCount).toBe((before?.orderCount ?? 0) + 1);
+    expect(after.totalSpend).toBeCloseTo((before?.totalSpend ?? 0) + order(60_999).amount, 2);
+  }, 180_000);
+});
