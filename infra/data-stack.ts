@@ -21,6 +21,7 @@ interface IndexSpec {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
+  readonly projection: 'all' | 'keys';
 }
 
 /** The scope machine clients get: `retain/ingest` → resource server `retain`, scope `ingest`. */
@@ -61,6 +62,8 @@ export class DataStack extends Stack {
         indexName: index.name,
         partitionKey: attribute(index.partitionKey),
         ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+        projectionType:
+          index.projection === 'keys' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
       })),
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -80,15 +80,16 @@ export const table = {
   indexes: [
     // Customer list, newest first (profiles only: the nightly job parallel-Scans this index so it
     // reads profiles with their aggregates and nothing else), plus other overloaded lists.
-    { name: 'byList', partitionKey: 'listPk', sortKey: 'listSk' },
-    // Members of an RFM segment.
-    { name: 'bySegment', partitionKey: 'segmentPk', sortKey: 'segmentSk' },
-    // Members of a lifecycle stage.
-    { name: 'byLifecycle', partitionKey: 'lifecyclePk', sortKey: 'lifecycleSk' },
-    // Members of a value tier.
-    { name: 'byTier', partitionKey: 'tierPk', sortKey: 'tierSk' },
-    // Customers by birthday month-day (the birthday job's only read path).
-    { name: 'byBirthday', partitionKey: 'birthdayPk', sortKey: 'birthdaySk' },
+    { name: 'byList', partitionKey: 'listPk', sortKey: 'listSk', projection: 'all' },
+    // Members of an RFM segment, a lifecycle stage, a value tier: the nightly scores items. Keys
+    // only: the lists read the members' profiles and scores by key, and an index entry is then
+    // written only when its key changes, not on every night's rewrite of the scores.
+    { name: 'bySegment', partitionKey: 'segmentPk', sortKey: 'segmentSk', projection: 'keys' },
+    { name: 'byLifecycle', partitionKey: 'lifecyclePk', sortKey: 'lifecycleSk', projection: 'keys' },
+    { name: 'byTier', partitionKey: 'tierPk', sortKey: 'tierSk', projection: 'keys' },
+    // Customers by birthday month-day (the birthday job's only read path; it reads the profiles
+    // by key, so an order's update of the profile does not rewrite this index).
+    { name: 'byBirthday', partitionKey: 'birthdayPk', sortKey: 'birthdaySk', projection: 'keys' },
   ],
 } as const;
 

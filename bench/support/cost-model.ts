@@ -21,8 +21,12 @@ export interface NightlyMeasurements {
   meanProfileBytes: number;
   /** Mean size of a scores item (what the night writes, beside the profile). */
   meanScoresBytes: number;
-  /** Mean number of global secondary indexes a scores item appears in (all project the whole item). */
-  meanIndexesPerScores: number;
+  /**
+   * Index entries the night wrote: the scores item's indexes (bySegment, byLifecycle, byTier) hold
+   * keys only, so an entry is written only when its key changes: 2 when a value moves (delete and
+   * put), 1 when a key appears or goes.
+   */
+  indexEntryWrites: number;
   /** Scores items the night rewrote (the scores changed). */
   written: number;
   /** Lifecycle stage changes (each writes a change record and clears its outbox: one more scores write). */
@@ -76,12 +80,15 @@ export function nightlyCostPerMillion(
     scanUnits +
     1e6 * Math.ceil(measured.meanScoresBytes / 4096) +
     measured.written * scale * Math.ceil(measured.meanProfileBytes / 4096);
-  // A put is billed on the item's size in 1 KB units, in the table and again in every index the
-  // item appears in (each projects the whole item); a change record is one more small item.
-  const unitsPerScoresWrite =
-    Math.ceil(measured.meanScoresBytes / 1024) * (1 + measured.meanIndexesPerScores);
+  // A put is billed on the item's size in 1 KB units. A keys-only index entry (under 1 KB) costs one
+  // unit, and only when its key changes: rewriting attributes no index projects writes no index
+  // (DynamoDB Developer Guide, "Global secondary indexes", write capacity). A change record is
+  // one more small item.
   const scoresWrites = (measured.written + measured.lifecycleChanges) * scale;
-  const writeUnits = scoresWrites * unitsPerScoresWrite + measured.lifecycleChanges * scale;
+  const writeUnits =
+    scoresWrites * Math.ceil(measured.meanScoresBytes / 1024) +
+    measured.indexEntryWrites * scale +
+    measured.lifecycleChanges * scale;
   const gbSeconds = measured.gbSeconds * scale;
   const requests = measured.invocations * scale;
   const events = measured.events * scale;

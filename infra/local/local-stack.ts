@@ -76,7 +76,7 @@ async function ensureTable(client: DynamoDBClient, name: string): Promise<void> 
       { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
       { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
     ],
-    Projection: { ProjectionType: 'ALL' as const },
+    Projection: { ProjectionType: index.projection === 'keys' ? ('KEYS_ONLY' as const) : ('ALL' as const) },
   });
   let existing: string[] | undefined;
   try {

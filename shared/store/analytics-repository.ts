@@ -610,8 +610,10 @@ export async function clearOutbox(change: LifecycleOutbox): Promise<void> {
 
 /**
  * Members of a segment, lifecycle stage and/or tier, one page at a time: a Query of the index of
- * the first filter given (segment, then lifecycle, then tier), the others applied as filters on
- * the page. Never a Scan.
+ * the first filter given (segment, then lifecycle, then tier), never a Scan. The indexes hold only
+ * keys (shared/app.ts): the page's customers are read with their profiles and scores, and the
+ * other filters apply to those scores, so a page can hold fewer than `limit` members (as with a
+ * filter expression) while the cursor still moves on.
  */
 export async function listCustomersByScores(
   filter: { segment?: string; lifecycle?: string; tier?: string },
@@ -623,48 +625,46 @@ export async function listCustomersByScores(
       value: filter.segment,
       index: 'bySegment',
       key: 'segmentPk',
+      member: 'segmentSk',
       pk: (v: string) => scoreIndexKeys.segment(v, '').segmentPk,
-      path: '#scores.#rfm.#segment',
+      of: (scores: CustomerScores) => scores.rfm?.segment,
     },
     {
       value: filter.lifecycle,
       index: 'byLifecycle',
       key: 'lifecyclePk',
+      member: 'lifecycleSk',
       pk: (v: string) => scoreIndexKeys.lifecycle(v, '').lifecyclePk,
-      path: '#scores.#lifecycle.#stage',
+      of: (scores: CustomerScores) => scores.lifecycle.stage,
     },
     {
       value: filter.tier,
       index: 'byTier',
       key: 'tierPk',
+      member: 'tierSk',
       pk: (v: string) => scoreIndexKeys.tier(v, '').tierPk,
-      path: '#scores.#tier',
+      of: (scores: CustomerScores) => scores.tier,
     },
   ].filter((candidate): candidate is typeof candidate & { value: string } => candidate.value !== undefined);
-  const [primary, ...rest] = indexes;
+  const [primary] = indexes;
   if (!primary) return { items: [] };
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':pk': primary.pk(primary.value) };
-  for (const [i, other] of rest.entries()) {
-    for (const part of other.path.split('.')) names[part] = part.slice(1);
-    values[`:f${i}`] = other.value;
-  }
   const page = await documentClient.send(
     new QueryCommand({
       TableName: tableName(),
       IndexName: primary.index,
       KeyConditionExpression: `${primary.key} = :pk`,
-      FilterExpression: rest.length
-        ? rest.map((other, i) => `${other.path} = :f${i}`).join(' AND ')
-        : undefined,
-      ExpressionAttributeNames: rest.length ? names : undefined,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: { ':pk': primary.pk(primary.value) },
       Limit: limit,
       ExclusiveStartKey: cursor.decode(after),
     }),
   );
-  // The index holds scores items: the page's customers are read with their profiles (a customer
-  // erased or merged since the night's run has no profile and is left out).
-  const ids = (page.Items ?? []).map((item) => String(item.customerId));
-  return { items: await loadCustomers(ids), nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  // A customer erased or merged since the night's run has no profile and is left out; one whose
+  // scores the index has not caught up with yet is judged on the scores as stored.
+  // The index's sort key is the customer id (scoreIndexKeys).
+  const ids = (page.Items ?? []).map((item) => String(item[primary.member]));
+  const members = (await loadCustomers(ids)).filter((customer) => {
+    const scores = customer.scores as CustomerScores | undefined;
+    return scores !== undefined && indexes.every((wanted) => wanted.of(scores) === wanted.value);
+  });
+  return { items: members, nextCursor: cursor.encode(page.LastEvaluatedKey) };
 }

@@ -198,7 +198,7 @@ export const analyticsKeys = {
   }),
 };
 
-/** Index keys of the scores (bySegment, byLifecycle, byTier), written only when the value changes. */
+/** Index keys of the scores item (bySegment, byLifecycle, byTier: keys-only indexes, so an entry is written only when its key changes). */
 export const scoreIndexKeys = {
   segment: (segment: string, customerId: string) => ({
     segmentPk: `SEGMENT#${segment}`,

@@ -15,7 +15,7 @@ import type {
 import type { LedgerRef } from '../domain/messaging/ses-events.js';
 import { type OutcomeCounter, type StatsItem, skipCounter } from '../domain/messaging/stats.js';
 import { ulid } from '../ids.js';
-import { fromItem as customerFromItem, type StoredCustomer } from './customer-repository.js';
+import { loadCustomers, type StoredCustomer } from './customer-repository.js';
 import { cancellationCodes, isConditionFailure, queryAll } from './dynamo-helpers.js';
 import { customerPartition, indexKeys, type Key, keys, messageKeys, TIMELINE_PREFIX } from './keys.js';
 import { getItem, transactWrite } from './timeline-repository.js';
@@ -693,7 +693,11 @@ export async function firstOrderBetween(
 
 // ---- Birthdays -----------------------------------------------------------------------------
 
-/** Profiles whose birthday is on one of the month-days (`MM-DD`), page by page from the `byBirthday` index. */
+/**
+ * Customers whose birthday is on one of the month-days (`MM-DD`), page by page from the
+ * `byBirthday` index. The index holds keys only (an order's aggregate update never rewrites it):
+ * each page's customers are read with their profiles and scores; one erased since is left out.
+ */
 export async function* customersWithBirthday(monthDays: readonly string[]): AsyncGenerator<StoredCustomer> {
   for (const monthDay of monthDays) {
     const { birthdayPk } = indexKeys.birthday(`--${monthDay}`, '');
@@ -708,7 +712,8 @@ export async function* customersWithBirthday(monthDays: readonly string[]): Asyn
           ExclusiveStartKey,
         }),
       );
-      for (const item of page.Items ?? []) yield customerFromItem(item);
+      // The index's sort key is the customer id (indexKeys.birthday).
+      yield* await loadCustomers((page.Items ?? []).map((item) => String(item.birthdaySk)));
       ExclusiveStartKey = page.LastEvaluatedKey as Item | undefined;
     } while (ExclusiveStartKey);
   }

@@ -150,6 +150,7 @@ function describeDeployment(title: string, build: () => Deployment): void {
                 { AttributeName: index.partitionKey, KeyType: 'HASH' },
                 { AttributeName: index.sortKey, KeyType: 'RANGE' },
               ],
+              Projection: { ProjectionType: index.projection === 'keys' ? 'KEYS_ONLY' : 'ALL' },
             }),
           ]),
         });

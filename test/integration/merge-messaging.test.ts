@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { keys, messageKeys } from '../../shared/store/keys.js';
 import { getItem } from '../../shared/store/timeline-repository.js';
 import { createCustomer, decisions, zoneWhereItIs } from './messaging-fixtures.js';
-import { api, putEvent, runJob, sesEmailsTo, stack, unique, useStackEnvironment } from './support.js';
+import {
+  api,
+  emailHeader,
+  putEvent,
+  runJob,
+  type StoredEmail,
+  sesEmailsTo,
+  stack,
+  unique,
+  useStackEnvironment,
+} from './support.js';
 
 useStackEnvironment();
 
@@ -23,6 +33,35 @@ const churned = (customerId: string, asOf: string) =>
     busName: stack.env.EVENT_BUS_NAME,
     detail: { customerId, from: 'active', to: 'churned', asOf, runId: `run-${asOf}` },
   });
+
+/** SES reports a permanent bounce of a stored email (as EventBridge delivers it from SES). */
+const bounced = (email: StoredEmail, ledgerTag: string) =>
+  putEvent({
+    source: 'aws.ses',
+    detailType: 'Email Bounced',
+    busName: 'default',
+    detail: {
+      eventType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bounceSubType: 'General',
+        bouncedRecipients: [{ emailAddress: email.destination.to[0] }],
+      },
+      mail: {
+        messageId: email.messageId,
+        timestamp: new Date().toISOString(),
+        destination: email.destination.to,
+        tags: { campaign: ['birthday'], ledger: [ledgerTag] },
+      },
+    },
+  });
+
+async function birthdayTotals(month: string) {
+  const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
+  expect(response.status).toBe(200);
+  return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'birthday')
+    .totals;
+}
 
 async function merge(survivorId: string, duplicateId: string) {
   const response = await api('POST', `/customers/${survivorId}/merge`, { body: { duplicateId } });
@@ -102,5 +141,42 @@ describe('merging customers who were messaged', () => {
     expect(placed.status).toBe(201);
     await runJob('winback', { scheduledTime: new Date(Date.now() + 60_000).toISOString() });
     expect(await decisions(survivor.id)).toEqual(['sent', 'skipped:cooldown', `converted:order ${orderId}`]);
+  });
+
+  it("records a bounce and an unsubscribe of the duplicate's message on the survivor, once", async () => {
+    const bouncing = await createCustomer({ birthDate: '--11-24' });
+    const unsubscribing = await createCustomer({ birthDate: '--11-24' });
+    const [bounceSurvivor, unsubscribeSurvivor] = [await createCustomer({}), await createCustomer({})];
+    await greet('2041-11-24');
+    const [bounceMail] = await sesEmailsTo(bouncing.email);
+    const [unsubscribeMail] = await sesEmailsTo(unsubscribing.email);
+    await merge(bounceSurvivor.id, bouncing.id);
+    await merge(unsubscribeSurvivor.id, unsubscribing.id);
+
+    // SES reports the bounce after the merge, naming the duplicate's ledger entry; twice.
+    for (let delivery = 0; delivery < 2; delivery++) {
+      await bounced(bounceMail as StoredEmail, `${bouncing.id}--birthday--2041`);
+    }
+    expect(await getItem(messageKeys.ledger(bounceSurvivor.id, 'birthday', '2041'))).toMatchObject({
+      state: 'sent',
+      bouncedAt: expect.any(String),
+    });
+
+    // The duplicate's unsubscribe link, clicked after the merge, withdraws the survivor's consent.
+    const header = emailHeader(unsubscribeMail as StoredEmail, 'List-Unsubscribe') ?? '';
+    const link = new URL(header.replace(/^<|>$/g, ''));
+    const clicked = await api('POST', `${link.pathname}${link.search}`, {
+      role: null,
+      rawBody: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(clicked.status).toBe(200);
+    const survivor = await api('GET', `/customers/${unsubscribeSurvivor.id}`);
+    expect(survivor.body.consent.email).toMatchObject({ granted: false, source: 'unsubscribe-link' });
+    expect(await getItem(messageKeys.ledger(unsubscribeSurvivor.id, 'birthday', '2041'))).toMatchObject({
+      unsubscribedAt: expect.any(String),
+    });
+
+    expect(await birthdayTotals('2041-11')).toMatchObject({ sent: 2, bounced: 1, unsubscribed: 1 });
   });
 });

@@ -62,7 +62,7 @@ export function parseLedgerTag(value: string | undefined): LedgerRef | undefined
 
 export type SesFeedback =
   | { kind: 'accepted'; sesMessageId: string; ledger?: LedgerRef }
-  | { kind: 'bounce' | 'complaint'; addresses: string[]; ledger?: LedgerRef }
+  | { kind: 'bounce' | 'complaint'; addresses: string[]; sesMessageId: string; ledger?: LedgerRef }
   /** A transient (soft) bounce: SES gave up for now; the address is not suppressed. */
   | { kind: 'ignored'; why: string };
 
@@ -81,12 +81,14 @@ export function interpretSesEvent(detail: SesEventDetail): SesFeedback {
       return {
         kind: 'bounce',
         addresses: detail.bounce.bouncedRecipients.map((r) => r.emailAddress),
+        sesMessageId: detail.mail.messageId,
         ledger,
       };
     case 'Complaint':
       return {
         kind: 'complaint',
         addresses: detail.complaint.complainedRecipients.map((r) => r.emailAddress),
+        sesMessageId: detail.mail.messageId,
         ledger,
       };
   }

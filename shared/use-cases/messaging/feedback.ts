@@ -7,6 +7,7 @@ import { GoneError, NotFoundError, PreconditionFailedError, ValidationError } fr
 import { CAMPAIGNS, type Campaign } from '../../domain/messaging/decision.js';
 import {
   interpretSesEvent,
+  type LedgerRef,
   type SesFeedback,
   sesEventDetailSchema,
 } from '../../domain/messaging/ses-events.js';
@@ -19,7 +20,9 @@ import {
 import { localDay } from '../../domain/time.js';
 import { log } from '../../log.js';
 import { loadCustomer, updateCustomerProfile } from '../../store/customer-repository.js';
+import { mergedInto } from '../../store/merge-repository.js';
 import {
+  getLedger,
   loadStats,
   markAcceptedBySes,
   recordAfterMessage,
@@ -56,8 +59,10 @@ export async function unsubscribe(token: string, deps: FeedbackDeps): Promise<Un
   const [campaign, period] = claims.m;
   await suppress(claims.h, 'unsubscribe', at);
   await withdrawEmailConsent(claims.c, at);
+  const ref = await ledgerOf({ customerId: claims.c, campaign, period });
+  if (!ref) return claims;
   await recordAfterMessage({
-    ref: { customerId: claims.c, campaign, period },
+    ref,
     counter: 'unsubscribed',
     at,
     log: { campaign, period, decision: 'unsubscribed' },
@@ -65,13 +70,47 @@ export async function unsubscribe(token: string, deps: FeedbackDeps): Promise<Un
   return claims;
 }
 
-/** Withdraw email consent through the profile's own versioned update (retried on a concurrent change). */
-async function withdrawEmailConsent(customerId: string, at: string): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+/** Merges chained one into another that a message's customer id is followed through. */
+const MAX_MERGE_HOPS = 5;
+
+/**
+ * The ledger entry a message's feedback belongs to. A message sent before its customer was merged
+ * into another names the duplicate, whose ledger moved to the survivor (merge-repository.ts): the
+ * redirect is followed. The survivor's entry for that period is the same message only if SES's
+ * message id agrees (the survivor's own entry stands when both were messaged); else, or when the
+ * customer was erased, there is no entry to stamp.
+ */
+async function ledgerOf(ref: LedgerRef, sesMessageId?: string): Promise<LedgerRef | undefined> {
+  let current = ref;
+  for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
+    const entry = await getLedger(current);
+    if (entry) {
+      const sameMessage =
+        hop === 0 || !sesMessageId || !entry.sesMessageId || entry.sesMessageId === sesMessageId;
+      return sameMessage ? current : undefined;
+    }
+    const survivor = await mergedInto(current.customerId);
+    if (!survivor) return undefined;
+    current = { ...current, customerId: survivor };
+  }
+  return undefined;
+}
+
+/**
+ * Withdraw email consent through the profile's own versioned update (retried on a concurrent
+ * change). A customer merged since the message was sent withdraws on the surviving profile.
+ */
+async function withdrawEmailConsent(messagedId: string, at: string): Promise<void> {
+  let customerId = messagedId;
+  for (let attempt = 0; attempt < 5 + MAX_MERGE_HOPS; attempt++) {
     let current: Awaited<ReturnType<typeof loadCustomer>>;
     try {
       current = await loadCustomer(customerId, true);
     } catch (error) {
+      if (error instanceof GoneError && error.redirectTo) {
+        customerId = error.redirectTo;
+        continue;
+      }
       if (error instanceof NotFoundError || error instanceof GoneError) return;
       throw error;
     }
@@ -107,14 +146,18 @@ export async function handleSesEvent(
   }
   const feedback = interpretSesEvent(parsed.data);
   const at = deps.clock.now().toISOString();
+  const ledger =
+    feedback.kind === 'ignored' || !feedback.ledger
+      ? undefined
+      : await ledgerOf(feedback.ledger, feedback.sesMessageId);
   if (feedback.kind === 'accepted') {
-    if (feedback.ledger) await markAcceptedBySes(feedback.ledger, feedback.sesMessageId, at);
+    if (ledger) await markAcceptedBySes(ledger, feedback.sesMessageId, at);
   } else if (feedback.kind === 'bounce' || feedback.kind === 'complaint') {
     for (const address of feedback.addresses)
       await suppress(suppressionHash(address, deps.secret), feedback.kind, at);
-    if (feedback.ledger) {
+    if (ledger) {
       await recordAfterMessage({
-        ref: feedback.ledger,
+        ref: ledger,
         counter: feedback.kind === 'bounce' ? 'bounced' : 'complained',
         at,
       });

@@ -7,7 +7,7 @@ describe('nightlyCostPerMillion', () => {
     customers: 1000,
     meanProfileBytes: 2048,
     meanScoresBytes: 600,
-    meanIndexesPerScores: 3,
+    indexEntryWrites: 30,
     written: 200,
     lifecycleChanges: 10,
     winbackTransitions: 5,
@@ -25,11 +25,11 @@ describe('nightlyCostPerMillion', () => {
     expect(cost.reads.dollars).toBeCloseTo(0.18125, 10);
   });
 
-  it('bills every rewritten scores item in the table and in each index it appears in', () => {
-    // (200 rewritten + 10 outbox clears) × 1,000 = 210,000 writes × 1 KB × (1 table + 3 indexes)
-    // + 10,000 change records × 1 unit = 850,000
-    expect(cost.writes.quantity).toBe(850_000);
-    expect(cost.writes.dollars).toBeCloseTo(0.53125, 10);
+  it('bills every rewritten scores item, an index entry only when its key changed, and the change records', () => {
+    // (200 rewritten + 10 outbox clears) × 1,000 = 210,000 writes × 1 KB
+    // + 30 index entries × 1,000 × 1 unit + 10,000 change records × 1 unit = 250,000
+    expect(cost.writes.quantity).toBe(250_000);
+    expect(cost.writes.dollars).toBeCloseTo(0.15625, 10);
   });
 
   it('scales function time, events and emails to a million customers', () => {
@@ -44,11 +44,11 @@ describe('nightlyCostPerMillion', () => {
   });
 
   it('adds the lines up', () => {
-    expect(cost.total).toBeCloseTo(0.18125 + 0.53125 + 0.0420002 + 0.02 + 0.38219178, 6);
+    expect(cost.total).toBeCloseTo(0.18125 + 0.15625 + 0.0420002 + 0.02 + 0.38219178, 6);
   });
 
   it('rounds a scores write up to whole kilobytes', () => {
-    const bigger = nightlyCostPerMillion({ ...measured, meanScoresBytes: 2049, meanIndexesPerScores: 0 });
+    const bigger = nightlyCostPerMillion({ ...measured, meanScoresBytes: 2049, indexEntryWrites: 0 });
     expect(bigger.writes.quantity).toBe(210_000 * 3 + 10_000);
   });
 });
