@@ -43,6 +43,7 @@ describe('SES events', () => {
     expect(interpretSesEvent(detail)).toEqual({
       kind: 'bounce',
       addresses: ['ana@example.com'],
+      sesMessageId: 'EXAMPLE-0001',
       ledger: { customerId: 'cus_01JABC', campaign: 'birthday', period: '2026' },
     });
   });
@@ -69,7 +70,11 @@ describe('SES events', () => {
       },
       mail,
     });
-    expect(interpretSesEvent(complaint)).toMatchObject({ kind: 'complaint', addresses: ['ana@example.com'] });
+    expect(interpretSesEvent(complaint)).toMatchObject({
+      kind: 'complaint',
+      addresses: ['ana@example.com'],
+      sesMessageId: 'EXAMPLE-0001',
+    });
     const send = z.parse(sesEventDetailSchema, { eventType: 'Send', send: {}, mail });
     expect(interpretSesEvent(send)).toMatchObject({ kind: 'accepted', sesMessageId: 'EXAMPLE-0001' });
   });
