@@ -12,7 +12,7 @@ import { keys } from '../../shared/store/keys.js';
 import { rememberProductNames, saveCoPurchaseTable } from '../../shared/store/recommendation-repository.js';
 import { runBirthdayJob } from '../../shared/use-cases/messaging/birthday.js';
 import { fixedClock, messagingDeps } from '../../shared/use-cases/messaging/deps.js';
-import { createCustomer, decisions, zoneWhereItIs } from './messaging-fixtures.js';
+import { createCustomer, decisions, permanentBounce, zoneWhereItIs } from './messaging-fixtures.js';
 import {
   api,
   emailHeader,
@@ -109,20 +109,7 @@ describe('birthday greetings', () => {
     });
     const neverAsked = await createCustomer({ birthDate: '--10-18', consent: undefined });
     const bounced = await createCustomer({ birthDate: '--10-18' });
-    await putEvent({
-      source: 'aws.ses',
-      detailType: 'Email Bounced',
-      busName: 'default',
-      detail: {
-        eventType: 'Bounce',
-        bounce: {
-          bounceType: 'Permanent',
-          bounceSubType: 'General',
-          bouncedRecipients: [{ emailAddress: bounced.email }],
-        },
-        mail: { messageId: unique('ses'), destination: [bounced.email], timestamp: new Date().toISOString() },
-      },
-    });
+    await permanentBounce(bounced.email);
 
     await runJob('birthday', { asOf: '2031-10-18', scheduledTime: '2031-10-18T04:00:00Z' });
     expect(await sesEmailsTo(noConsent.email, neverAsked.email, bounced.email)).toEqual([]);

@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { keys, messageKeys } from '../../shared/store/keys.js';
 import { getItem } from '../../shared/store/timeline-repository.js';
-import { createCustomer, decisions, zoneWhereItIs } from './messaging-fixtures.js';
+import {
+  campaignTotals,
+  createCustomer,
+  decisions,
+  permanentBounce,
+  zoneWhereItIs,
+} from './messaging-fixtures.js';
 import {
   api,
   emailHeader,
@@ -33,35 +39,6 @@ const churned = (customerId: string, asOf: string) =>
     busName: stack.env.EVENT_BUS_NAME,
     detail: { customerId, from: 'active', to: 'churned', asOf, runId: `run-${asOf}` },
   });
-
-/** SES reports a permanent bounce of a stored email (as EventBridge delivers it from SES). */
-const bounced = (email: StoredEmail, ledgerTag: string) =>
-  putEvent({
-    source: 'aws.ses',
-    detailType: 'Email Bounced',
-    busName: 'default',
-    detail: {
-      eventType: 'Bounce',
-      bounce: {
-        bounceType: 'Permanent',
-        bounceSubType: 'General',
-        bouncedRecipients: [{ emailAddress: email.destination.to[0] }],
-      },
-      mail: {
-        messageId: email.messageId,
-        timestamp: new Date().toISOString(),
-        destination: email.destination.to,
-        tags: { campaign: ['birthday'], ledger: [ledgerTag] },
-      },
-    },
-  });
-
-async function birthdayTotals(month: string) {
-  const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
-  expect(response.status).toBe(200);
-  return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'birthday')
-    .totals;
-}
 
 async function merge(survivorId: string, duplicateId: string) {
   const response = await api('POST', `/customers/${survivorId}/merge`, { body: { duplicateId } });
@@ -155,7 +132,7 @@ describe('merging customers who were messaged', () => {
 
     // SES reports the bounce after the merge, naming the duplicate's ledger entry; twice.
     for (let delivery = 0; delivery < 2; delivery++) {
-      await bounced(bounceMail as StoredEmail, `${bouncing.id}--birthday--2041`);
+      await permanentBounce(bounceMail as StoredEmail, `${bouncing.id}--birthday--2041`);
     }
     expect(await getItem(messageKeys.ledger(bounceSurvivor.id, 'birthday', '2041'))).toMatchObject({
       state: 'sent',
@@ -177,6 +154,10 @@ describe('merging customers who were messaged', () => {
       unsubscribedAt: expect.any(String),
     });
 
-    expect(await birthdayTotals('2041-11')).toMatchObject({ sent: 2, bounced: 1, unsubscribed: 1 });
+    expect(await campaignTotals('birthday', '2041-11')).toMatchObject({
+      sent: 2,
+      bounced: 1,
+      unsubscribed: 1,
+    });
   });
 });

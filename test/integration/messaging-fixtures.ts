@@ -2,7 +2,7 @@
 // message log read through the real timeline API, and time zones chosen so that a test does not
 // depend on the hour it runs at.
 import { expect } from 'vitest';
-import { type ApiResponse, api, unique } from './support.js';
+import { type ApiResponse, api, putEvent, type StoredEmail, unique } from './support.js';
 
 export interface TestCustomer {
   id: string;
@@ -71,4 +71,47 @@ export function zoneWhereItIs(hour: number, instant: Date = new Date()): string 
   if (offset > 14) offset -= 24;
   if (offset < -12) offset += 24;
   return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+/** An SES event (bounce, complaint) on the default bus, as EventBridge delivers it from SES. */
+export const sesEvent = (detailType: string, detail: Record<string, unknown>) =>
+  putEvent({ source: 'aws.ses', detailType, detail, busName: 'default' });
+
+/**
+ * The `mail` part of an SES event about a stored email (its SES message id and recipients) or a
+ * bare address, naming the ledger entry (`<customerId>--<campaign>--<period>`) when given.
+ */
+export function sesMail(sent: StoredEmail | string, ledgerTag?: string) {
+  const fromStore = typeof sent !== 'string';
+  return {
+    messageId: fromStore ? sent.messageId : unique('ses'),
+    timestamp: new Date().toISOString(),
+    destination: fromStore ? sent.destination.to : [sent],
+    ...(ledgerTag ? { tags: { campaign: [ledgerTag.split('--')[1]], ledger: [ledgerTag] } } : {}),
+  };
+}
+
+/** SES reports a permanent (hard) bounce of a stored email or an address. */
+export function permanentBounce(sent: StoredEmail | string, ledgerTag?: string) {
+  const mail = sesMail(sent, ledgerTag);
+  return sesEvent('Email Bounced', {
+    eventType: 'Bounce',
+    bounce: {
+      bounceType: 'Permanent',
+      bounceSubType: 'General',
+      bouncedRecipients: mail.destination.map((emailAddress) => ({
+        emailAddress,
+        action: 'failed',
+        status: '5.1.1',
+      })),
+    },
+    mail,
+  });
+}
+
+/** A campaign's counters for one month, from `GET /messages/stats`. */
+export async function campaignTotals(campaign: string, month: string) {
+  const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
+  expect(response.status).toBe(200);
+  return response.body.campaigns.find((entry: { campaign: string }) => entry.campaign === campaign).totals;
 }

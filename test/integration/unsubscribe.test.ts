@@ -2,7 +2,14 @@
 // suppressing addresses (also across the customer's erasure), and the per-campaign statistics.
 // Birthdays here are in 2033–2035, months no other test uses, so the statistics are exact.
 import { describe, expect, it } from 'vitest';
-import { createCustomer, decisions } from './messaging-fixtures.js';
+import {
+  campaignTotals,
+  createCustomer,
+  decisions,
+  permanentBounce,
+  sesEvent,
+  sesMail,
+} from './messaging-fixtures.js';
 import { api, emailHeader, putEvent, runJob, type StoredEmail, sesEmailsTo, stack } from './support.js';
 
 /** Run the birthday job for a date at 12:00 in Shanghai (where the test customers live). */
@@ -24,12 +31,7 @@ const oneClick = (path: string) =>
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
 
-async function birthdayStats(month: string) {
-  const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
-  expect(response.status).toBe(200);
-  return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'birthday')
-    .totals;
-}
+const birthdayStats = (month: string) => campaignTotals('birthday', month);
 
 describe('one-click unsubscribe', () => {
   it('unsubscribes without a login from the link in the email, once, and the next birthday sends nothing', async () => {
@@ -118,29 +120,11 @@ describe('one-click unsubscribe', () => {
 });
 
 describe('bounces and complaints', () => {
-  const sesEvent = (detailType: string, detail: Record<string, unknown>) =>
-    putEvent({ source: 'aws.ses', detailType, detail, busName: 'default' });
-
-  const mailOf = (email: StoredEmail | undefined, customerId: string, period: string) => ({
-    messageId: email?.messageId,
-    timestamp: new Date().toISOString(),
-    destination: email?.destination.to,
-    tags: { campaign: ['birthday'], ledger: [`${customerId}--birthday--${period}`] },
-  });
-
   it('suppresses a hard-bounced address, also for a new profile after the customer was erased', async () => {
     const customer = await createCustomer({ birthDate: '--05-13' });
     await greet('2033-05-13');
     const [email] = await sesEmailsTo(customer.email);
-    await sesEvent('Email Bounced', {
-      eventType: 'Bounce',
-      bounce: {
-        bounceType: 'Permanent',
-        bounceSubType: 'General',
-        bouncedRecipients: [{ emailAddress: customer.email, action: 'failed', status: '5.1.1' }],
-      },
-      mail: mailOf(email, customer.id, '2033'),
-    });
+    await permanentBounce(email as StoredEmail, `${customer.id}--birthday--2033`);
     expect(await birthdayStats('2033-05')).toMatchObject({ sent: 1, bounced: 1 });
 
     await greet('2034-05-13');
@@ -165,7 +149,7 @@ describe('bounces and complaints', () => {
         complainedRecipients: [{ emailAddress: complainer.email }],
         complaintFeedbackType: 'abuse',
       },
-      mail: mailOf(complained, complainer.id, '2033'),
+      mail: sesMail(complained as StoredEmail, `${complainer.id}--birthday--2033`),
     });
     await sesEvent('Email Bounced', {
       eventType: 'Bounce',
@@ -174,7 +158,7 @@ describe('bounces and complaints', () => {
         bounceSubType: 'MailboxFull',
         bouncedRecipients: [{ emailAddress: softBounce.email }],
       },
-      mail: mailOf(bounced, softBounce.id, '2033'),
+      mail: sesMail(bounced as StoredEmail, `${softBounce.id}--birthday--2033`),
     });
     await greet('2034-05-14');
     expect(await sesEmailsTo(complainer.email)).toHaveLength(1);

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { putScores } from '../../shared/store/analytics-repository.js';
 import { fixedClock, messagingDeps } from '../../shared/use-cases/messaging/deps.js';
 import { handleLifecycleChange } from '../../shared/use-cases/messaging/winback.js';
-import { createCustomer, decisions, messageLog, zoneWhereItIs } from './messaging-fixtures.js';
+import {
+  campaignTotals,
+  createCustomer,
+  decisions,
+  messageLog,
+  zoneWhereItIs,
+} from './messaging-fixtures.js';
 import { api, putEvent, runJob, sesEmailsTo, stack, unique, useStackEnvironment } from './support.js';
 
 useStackEnvironment();
@@ -126,12 +132,7 @@ describe('win-back conversions', () => {
       body: { orderId: unique('ord'), orderedAt, amount: 42, currency: 'USD' },
     });
 
-  const stats = async (month: string) => {
-    const response = await api('GET', `/messages/stats?from=${month}&to=${month}`, { role: 'marketer' });
-    expect(response.status).toBe(200);
-    return response.body.campaigns.find((campaign: { campaign: string }) => campaign.campaign === 'winback')
-      .totals;
-  };
+  const stats = (month: string) => campaignTotals('winback', month);
 
   it('attributes an order placed after a win-back to it, once, and shows it in the stats', async () => {
     const zone = zoneWhereItIs(13);
