@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { createServer, connect } from 'node:net';
+import { type AddressInfo, createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { ensureDynamoDbLocal } from './fetch-dynamodb-local.mjs';
 
@@ -12,7 +12,18 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on the loopback interface. */
+/** The port a listening server was bound to. */
+function boundPort(server: Server): number {
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('the server is not listening');
+  return address.port;
+}
+
+/**
+ * A free TCP port on the loopback interface, for a server that must be told its port before it
+ * starts (DynamoDB Local, a Java process). It can be taken between this check and that start:
+ * servers of our own bind port 0 instead.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -113,8 +124,8 @@ export interface SesSendEvent {
 export async function startSes(
   options: { port?: number; onSend?: (event: SesSendEvent) => void } = {},
 ): Promise<Running & { onSend(listener: (event: SesSendEvent) => void): void }> {
-  const port = options.port ?? (await freePort());
-  const innerPort = await freePort();
+  // Ports 0: each server binds a port the OS picks and reports it, so two stacks starting side by
+  // side (the test files run in parallel) cannot be handed the same free port.
   // The emulator answers SESv2 GetAccount from this variable; the quota resembles a new
   // production account (14 messages/s), so the senders pace themselves as they would on AWS.
   process.env.AWS_SES_ACCOUNT ??= JSON.stringify({
@@ -139,7 +150,8 @@ export async function startSes(
       | { default: (config: { host: string; port: number }) => Promise<Server> };
   };
   const start = typeof module.default === 'function' ? module.default : module.default.default;
-  const inner = await start({ host: '127.0.0.1', port: innerPort });
+  const inner = await start({ host: '127.0.0.1', port: 0 });
+  const innerPort = boundPort(inner);
   let listener = options.onSend;
 
   const proxy = createHttpServer((request, response) => {
@@ -200,9 +212,12 @@ export async function startSes(
       // Not a JSON send (raw MIME is still JSON-wrapped in v2; anything else carries no tags).
     }
   };
-  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    proxy.once('error', reject);
+    proxy.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${boundPort(proxy)}`,
     onSend: (next) => {
       listener = next;
     },
@@ -215,12 +230,16 @@ export async function startSes(
 
 /** s3rver: the S3 API on a folder (or a throwaway folder). */
 export async function startS3(options: { port?: number; directory: string }): Promise<Running> {
-  const port = options.port ?? (await freePort());
   mkdirSync(options.directory, { recursive: true });
   const { default: S3rver } = (await import('s3rver')) as unknown as {
     default: new (config: Record<string, unknown>) => { run(): Promise<unknown>; close(): Promise<void> };
   };
-  const server = new S3rver({ port, address: '127.0.0.1', directory: options.directory, silent: true });
-  await server.run();
+  const server = new S3rver({
+    port: options.port ?? 0,
+    address: '127.0.0.1',
+    directory: options.directory,
+    silent: true,
+  });
+  const { port } = (await server.run()) as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, stop: () => server.close() };
 }

@@ -261,7 +261,6 @@ async function startControl(stack: {
   bus: LocalBus;
   auth: LocalAuth;
 }): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -306,7 +305,13 @@ async function startControl(stack: {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  // Port 0: the OS picks the port and nothing else can take it between choosing and binding.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
     stop: () =>
