@@ -1,7 +1,11 @@
 // The API load generator, run as its own process (`node --import tsx bench/support/load.ts <json>`)
 // so it does not share an event loop with the local API it measures. Prints one JSON line: every
-// 2xx latency (autocannon's own histogram rounds to whole milliseconds), counts and throughput.
+// 2xx latency, counts and throughput. Without a rate, autocannon drives a closed loop (latencies
+// taken from its response events: its own histogram rounds to whole milliseconds); with a rate,
+// the same paced loop as the bare SDK loop's sends requests over keep-alive connections.
+import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
+import { pacedLoop } from './loops.js';
 import { type RequestKind, requestFor } from './requests.js';
 
 export interface LoadPlan {
@@ -11,6 +15,8 @@ export interface LoadPlan {
   ids: string[];
   connections: number;
   durationSeconds: number;
+  /** Requests a second, evenly spaced (see `pacedLoop`); none: a closed loop. */
+  rate?: number;
   /** Makes order ids and external ids unique across runs. */
   unique: string;
 }
@@ -21,38 +27,80 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   statuses: Record<string, number>;
+  /** Paced only: requests that started over 5 ms after their slot. */
+  late?: number;
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
-let n = 0;
-const latencies: number[] = [];
+const headers = { authorization: `Bearer ${plan.token}`, 'content-type': 'application/json' };
 const statuses: Record<string, number> = {};
-const instance = autocannon(
-  {
-    url: plan.url,
-    connections: plan.connections,
-    duration: plan.durationSeconds,
-    headers: { authorization: `Bearer ${plan.token}`, 'content-type': 'application/json' },
-    requests: [
-      { setupRequest: (request) => ({ ...request, ...requestFor(plan.kind, n++, plan.ids, plan.unique) }) },
-    ],
-  },
-  (error, result) => {
-    if (error) {
-      console.error(error);
-      process.exit(1);
-    }
-    const output: LoadResult = {
-      latencies,
-      seconds: result.duration,
-      non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
-      statuses,
-    };
-    process.stdout.write(`${JSON.stringify(output)}\n`);
-  },
-);
-instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-  statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-  if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-});
+const print = (output: LoadResult) => process.stdout.write(`${JSON.stringify(output)}\n`);
+
+function closed(): void {
+  let n = 0;
+  const latencies: number[] = [];
+  const instance = autocannon(
+    {
+      url: plan.url,
+      connections: plan.connections,
+      duration: plan.durationSeconds,
+      headers,
+      requests: [
+        { setupRequest: (req) => ({ ...req, ...requestFor(plan.kind, n++, plan.ids, plan.unique) }) },
+      ],
+    },
+    (error, result) => {
+      if (error) {
+        console.error(error);
+        process.exit(1);
+      }
+      print({
+        latencies,
+        seconds: result.duration,
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+        statuses,
+      });
+    },
+  );
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+  });
+}
+
+class Non2xx extends Error {
+  override name = 'Non2xx';
+}
+
+async function paced(rate: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: plan.connections });
+  const send = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const { method, path, body } = requestFor(plan.kind, n, plan.ids, plan.unique);
+      const req = request(new URL(path, plan.url), { method, headers, agent }, (response) => {
+        const status = response.statusCode ?? 0;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        response.on('end', () => (status >= 200 && status < 300 ? resolve() : reject(new Non2xx())));
+        response.on('error', reject);
+        response.resume();
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const result = await pacedLoop(plan.connections, rate, plan.durationSeconds * 1000, send);
+  agent.destroy();
+  const non2xx = result.failures.Non2xx ?? 0;
+  const errors = Object.values(result.failures).reduce((sum, count) => sum + count, 0) - non2xx;
+  print({
+    latencies: result.latencies,
+    seconds: result.seconds,
+    non2xx,
+    errors,
+    statuses,
+    late: result.late,
+  });
+}
+
+if (plan.rate) await paced(plan.rate);
+else closed();

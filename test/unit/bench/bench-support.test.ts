@@ -1,9 +1,11 @@
 // The benchmark's own arithmetic: billed item sizes (the cost model starts from them), quantiles,
-// and the replay of recorded DynamoDB calls with fresh ids. Expected values worked out by hand from
-// the rules in the DynamoDB developer guide ("Item sizes and formats").
+// the replay of recorded DynamoDB calls with fresh ids, and the paced load loop's schedule.
+// Expected sizes worked out by hand from the rules in the DynamoDB developer guide ("Item sizes
+// and formats").
 import { GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { replayer } from '../../../bench/support/dynamo-replay.js';
+import { pacedLoop } from '../../../bench/support/loops.js';
 import { itemSize } from '../../../bench/support/item-size.js';
 import { median, quantile } from '../../../bench/support/stats.js';
 
@@ -98,5 +100,29 @@ describe('replayer', () => {
       ['o.1'],
     );
     expect(replay(new Map([['o.1', 'N']]))[0]?.input).toEqual({ Key: { pk: { S: 'ox1|N' } } });
+  });
+});
+
+describe('pacedLoop', () => {
+  it('starts operation n no earlier than n / rate seconds in, and none past the duration', async () => {
+    const starts: number[] = [];
+    const begin = performance.now();
+    // 200 a second for 100 ms: slots at 0, 5, …, 95 ms; each operation takes 12 ms, so several overlap.
+    const result = await pacedLoop(4, 200, 100, async (n) => {
+      starts[n] = performance.now() - begin;
+      await new Promise((resolve) => setTimeout(resolve, 12));
+    });
+    expect(starts).toHaveLength(20);
+    for (const [n, at] of starts.entries()) expect(at).toBeGreaterThanOrEqual(n * 5 - 1);
+    expect(result.latencies).toHaveLength(20);
+    expect(Object.keys(result.failures)).toEqual([]);
+  });
+
+  it('counts failed operations by error name, apart from the latencies', async () => {
+    const result = await pacedLoop(2, 1000, 5, async (n) => {
+      if (n % 2 === 1) throw new RangeError('odd');
+    });
+    expect(result.failures).toEqual({ RangeError: 2 });
+    expect(result.latencies).toHaveLength(3);
   });
 });
