@@ -4,6 +4,7 @@
 // (autocannon) runs in its own process; the local API and the bare loop run in this one, so the
 // handler's SDK client and the bare one live in the same kind of process.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,35 @@ function runLoad(plan: LoadPlan): Promise<LoadResult> {
       else resolve(JSON.parse(output) as LoadResult);
     });
   });
+}
+
+/**
+ * A load generator kept running for paced slices (see `paced` in support/load.ts): `slice` runs
+ * one and resolves with its result; `close` ends the process.
+ */
+function pacedLoad(plan: LoadPlan) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'support', 'load.ts'), JSON.stringify(plan)],
+    { cwd: join(here, '..'), stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const waiting: Array<{ resolve: (result: LoadResult) => void; reject: (error: Error) => void }> = [];
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
+  child.on('exit', (code) => {
+    for (const { reject } of waiting.splice(0)) reject(new Error(`the load generator exited with ${code}`));
+  });
+  return {
+    slice: (seconds: number, offset: number) =>
+      new Promise<LoadResult>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(`${JSON.stringify({ seconds, offset })}\n`);
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
+  };
 }
 
 interface Scenario {
@@ -187,6 +217,23 @@ const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 /** The offered load of the latency comparison, as a share of the lower saturated throughput. */
 const OFFERED_SHARE = 0.5;
 
+/** Seconds per slice of the paced comparison. */
+const SLICE_SECONDS = 1;
+
+const emptyLoad = (): LoadResult => ({
+  latencies: [],
+  seconds: 0,
+  non2xx: 0,
+  errors: 0,
+  statuses: {},
+  late: 0,
+});
+
+const apiProblems = (api: LoadResult) =>
+  api.non2xx || api.errors
+    ? `API: ${api.non2xx} non-2xx, ${api.errors} errors (${JSON.stringify(api.statuses)})`
+    : '';
+
 interface Side {
   latencies: number[];
   seconds: number;
@@ -214,7 +261,7 @@ async function measure(
   let runs = 0;
   // CPU time of this process (the local API with the handlers, or the bare loop): unlike latency
   // on a busy shared machine, it says what each request costs the stack itself.
-  const throughApi = async (connections: number, seconds: number, rate?: number): Promise<Side> => {
+  const throughApi = async (connections: number, seconds: number): Promise<Side> => {
     const cpu = process.cpuUsage();
     const api = await runLoad({
       url: stack.urls.api,
@@ -223,15 +270,10 @@ async function measure(
       ids,
       connections,
       durationSeconds: seconds,
-      ...(rate ? { rate } : {}),
       unique: `${unique}-${runs++}`,
     });
-    const problems =
-      api.non2xx || api.errors
-        ? `API: ${api.non2xx} non-2xx, ${api.errors} errors (${JSON.stringify(api.statuses)})`
-        : '';
     const cpuMsPerRequest = cpuMs(process.cpuUsage(cpu)) / Math.max(1, api.latencies.length + api.non2xx);
-    return { ...api, cpuMs: cpuMsPerRequest, problems };
+    return { ...api, cpuMs: cpuMsPerRequest, problems: apiProblems(api) };
   };
   const bareLoop = async (connections: number, seconds: number, rate?: number): Promise<Side> => {
     const cpu = process.cpuUsage();
@@ -247,6 +289,69 @@ async function measure(
       ...bare,
       cpuMs: cpuMs(process.cpuUsage(cpu)) / Math.max(1, bare.latencies.length),
       problems: failures.length ? `bare loop failures: ${failures.join(', ')}` : '',
+    };
+  };
+  // The same offered load on both sides, in alternating slices (bare, API, API, bare, …) of one
+  // load generator process, so a machine that speeds up or slows down during the run weighs on
+  // both sides alike.
+  const pacedPair = async (rate: number): Promise<{ api: Side; bare: Side }> => {
+    const load = pacedLoad({
+      url: stack.urls.api,
+      token,
+      kind: scenario.kind,
+      ids,
+      connections: CONNECTIONS,
+      durationSeconds: SLICE_SECONDS,
+      rate,
+      unique: `${unique}-${runs++}`,
+    });
+    const api = { ...emptyLoad(), cpu: 0 };
+    const bare: Side[] = [];
+    const apiSlice = async (k: number) => {
+      const cpu = process.cpuUsage();
+      const slice = await load.slice(SLICE_SECONDS, 1_000_000 * k);
+      api.cpu += cpuMs(process.cpuUsage(cpu));
+      api.latencies.push(...slice.latencies);
+      api.seconds += slice.seconds;
+      api.late = (api.late ?? 0) + (slice.late ?? 0);
+      api.non2xx += slice.non2xx;
+      api.errors += slice.errors;
+      for (const [status, count] of Object.entries(slice.statuses))
+        api.statuses[status] = (api.statuses[status] ?? 0) + count;
+    };
+    const bareSlice = async () => {
+      bare.push(await bareLoop(CONNECTIONS, SLICE_SECONDS, rate));
+    };
+    await apiSlice(0); // warms the load generator up (its start compiles TypeScript); not counted
+    Object.assign(api, { ...emptyLoad(), cpu: 0 });
+    const slices = Math.max(2, Math.round(size.seconds / SLICE_SECONDS));
+    for (let k = 1; k <= slices; k++) {
+      if (k % 2 === 1) {
+        await bareSlice();
+        await apiSlice(k);
+      } else {
+        await apiSlice(k);
+        await bareSlice();
+      }
+    }
+    await load.close();
+    const served = bare.reduce((sum, side) => sum + side.latencies.length, 0);
+    return {
+      api: {
+        ...api,
+        cpuMs: api.cpu / Math.max(1, api.latencies.length + api.non2xx),
+        problems: apiProblems(api),
+      },
+      bare: {
+        latencies: bare.flatMap((side) => side.latencies),
+        seconds: bare.reduce((sum, side) => sum + side.seconds, 0),
+        cpuMs: bare.reduce((sum, side) => sum + side.cpuMs * side.latencies.length, 0) / Math.max(1, served),
+        late: bare.reduce((sum, side) => sum + (side.late ?? 0), 0),
+        problems: bare
+          .map((side) => side.problems)
+          .filter(Boolean)
+          .join('; '),
+      },
     };
   };
   const p = (side: Side, q: number) => quantile(side.latencies, q);
@@ -319,13 +424,14 @@ async function measure(
     1,
     Math.floor(OFFERED_SHARE * Math.min(throughput(apiSaturated), throughput(bareSaturated))),
   );
-  context.log(`${scenario.label}: ${many}, ${rate} req/s offered to the bare loop, then through the API…`);
-  const barePaced = await bareLoop(CONNECTIONS, size.seconds, rate);
-  const apiPaced = await throughApi(CONNECTIONS, size.seconds, rate);
+  context.log(
+    `${scenario.label}: ${many}, ${rate} req/s offered to the bare loop and through the API, alternating ${SLICE_SECONDS} s slices…`,
+  );
+  const { api: apiPaced, bare: barePaced } = await pacedPair(rate);
   const late = (side: Side) => `${side.late ?? 0} of ${side.latencies.length}`;
   const figures = [
     ...latencyFigures(`${many}, ${rate} req/s offered`, apiPaced, barePaced, true, [
-      `${rate} req/s is ${OFFERED_SHARE * 100}% of the lower saturated throughput, offered evenly spaced to both sides`,
+      `${rate} req/s is ${OFFERED_SHARE * 100}% of the lower saturated throughput, offered evenly spaced to both sides in alternating ${SLICE_SECONDS} s slices`,
       `requests started over 5 ms late (every connection busy): API ${late(apiPaced)}, bare ${late(barePaced)}`,
     ]),
     ...latencyFigures(`${many}, saturated`, apiSaturated, bareSaturated, false, [
@@ -358,7 +464,7 @@ const benchmark: Benchmark = {
         'rounds to whole ms). The floor replays the DynamoDB calls captured from one request of the handler, with ' +
         'fresh ids, through a bare SDK client in the benchmark process, as many in flight as there are connections. ' +
         `At ${CONNECTIONS} connections each side runs twice: saturated (closed loops, for throughput), then offered the ` +
-        `same evenly spaced load, ${OFFERED_SHARE * 100}% of the lower saturated throughput, for latency: the goal is ` +
+        `same evenly spaced load, ${OFFERED_SHARE * 100}% of the lower saturated throughput, in alternating ${SLICE_SECONDS} s slices, for latency: the goal is ` +
         'judged there, since at saturation p50 is connections / throughput and measures CPU left on a 2-core ' +
         'machine shared with DynamoDB Local and the load generator, not what a request costs.',
     );

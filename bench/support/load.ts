@@ -2,8 +2,10 @@
 // so it does not share an event loop with the local API it measures. Prints one JSON line: every
 // 2xx latency, counts and throughput. Without a rate, autocannon drives a closed loop (latencies
 // taken from its response events: its own histogram rounds to whole milliseconds); with a rate,
-// the same paced loop as the bare SDK loop's sends requests over keep-alive connections.
+// the same paced loop as the bare SDK loop's sends requests over keep-alive connections, one slice
+// per line on stdin (see `paced`).
 import { Agent, request } from 'node:http';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { pacedLoop } from './loops.js';
 import { type RequestKind, requestFor } from './requests.js';
@@ -14,6 +16,7 @@ export interface LoadPlan {
   kind: RequestKind;
   ids: string[];
   connections: number;
+  /** Closed loop only: how long it runs (paced slices say their own). */
   durationSeconds: number;
   /** Requests a second, evenly spaced (see `pacedLoop`); none: a closed loop. */
   rate?: number;
@@ -73,6 +76,12 @@ class Non2xx extends Error {
   override name = 'Non2xx';
 }
 
+/**
+ * Paced slices on demand: after the plan, every line on stdin (`{"seconds":1,"offset":n}`) runs one
+ * slice of `pacedLoop` on the same keep-alive connections (request numbers from `offset`, so ids
+ * stay unique) and answers with one JSON line; the process ends with its stdin. One process for
+ * every slice, so the benchmark can alternate short slices with the bare loop's.
+ */
 async function paced(rate: number): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: plan.connections });
   const send = (n: number) =>
@@ -88,18 +97,25 @@ async function paced(rate: number): Promise<void> {
       req.on('error', reject);
       req.end(body);
     });
-  const result = await pacedLoop(plan.connections, rate, plan.durationSeconds * 1000, send);
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const slice = JSON.parse(line) as { seconds: number; offset: number };
+    for (const key of Object.keys(statuses)) delete statuses[key];
+    const result = await pacedLoop(plan.connections, rate, slice.seconds * 1000, (n) =>
+      send(slice.offset + n),
+    );
+    const non2xx = result.failures.Non2xx ?? 0;
+    const errors = Object.values(result.failures).reduce((sum, count) => sum + count, 0) - non2xx;
+    print({
+      latencies: result.latencies,
+      seconds: result.seconds,
+      non2xx,
+      errors,
+      statuses,
+      late: result.late,
+    });
+  }
   agent.destroy();
-  const non2xx = result.failures.Non2xx ?? 0;
-  const errors = Object.values(result.failures).reduce((sum, count) => sum + count, 0) - non2xx;
-  print({
-    latencies: result.latencies,
-    seconds: result.seconds,
-    non2xx,
-    errors,
-    statuses,
-    late: result.late,
-  });
 }
 
 if (plan.rate) await paced(plan.rate);
