@@ -20,9 +20,22 @@ function boundPort(server: Server): number {
 }
 
 /**
+ * An HTTP server already listening, its request handler attached later (`server.on('request')`):
+ * with port 0 the OS picks a free port and no other server can take it, so the URL can go into
+ * the configuration before the handlers that read it are loaded.
+ */
+export function listeningServer(port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+  const server = createHttpServer();
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve({ server, url: `http://${host}:${boundPort(server)}` }));
+  });
+}
+
+/**
  * A free TCP port on the loopback interface, for a server that must be told its port before it
- * starts (DynamoDB Local, a Java process). It can be taken between this check and that start:
- * servers of our own bind port 0 instead.
+ * starts (DynamoDB Local, a Java process). It can be taken between this check and that start
+ * (startDynamoDbLocal checks and tries again): servers of our own bind port 0 instead.
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,43 +79,86 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Whether the server on `port` is DynamoDB (it answers ListTables): the port was probed free
+ * before Java bound it, so another server could have taken it in between.
+ */
+function answersAsDynamoDb(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        response.on('end', () => resolve(response.statusCode === 200 && body.includes('"TableNames"')));
+        response.on('error', () => resolve(false));
+      },
+    );
+    request.on('error', () => resolve(false));
+    request.end('{}');
+  });
+}
+
 /** DynamoDB Local; `dataDir` keeps the data across restarts, without it the data lives in memory. */
 export async function startDynamoDbLocal(
   options: { port?: number; dataDir?: string } = {},
 ): Promise<Running> {
   const dir: string = ensureDynamoDbLocal();
-  const port = options.port ?? (await freePort());
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = spawn(
-    'java',
-    [
-      '-Xmx1g',
-      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(dir, 'DynamoDBLocal.jar'),
-      '-sharedDb',
-      '-port',
-      String(port),
-      '-disableTelemetry',
-      ...storage,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  try {
-    await waitForPort(port, child, 90_000);
-  } catch (error) {
-    await stopChild(child);
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+  // A probed port can be taken before Java binds it (by a stack starting beside this one): then
+  // Java exits, or something else answers; either way, try another port (unless one was given).
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const child = spawn(
+      'java',
+      [
+        '-Xmx1g',
+        `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+        '-jar',
+        join(dir, 'DynamoDBLocal.jar'),
+        '-sharedDb',
+        '-port',
+        String(port),
+        '-disableTelemetry',
+        ...storage,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    try {
+      await waitForPort(port, child, 90_000);
+      if (!(await answersAsDynamoDb(port)) || child.exitCode !== null) {
+        throw new Error(`port ${port} does not answer as DynamoDB Local`);
+      }
+      return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+    } catch (error) {
+      await stopChild(child);
+      if (options.port !== undefined || attempt >= 3) {
+        throw new Error(`${(error as Error).message}\n${stderr}`);
+      }
+    }
   }
-  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
-function closeServer(server: Server): Promise<void> {
+/** Stops a server: no new connections, open ones (keep-alive) closed. */
+export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections?.();

@@ -3,7 +3,7 @@
 // match, asynchronously, with retries and a dead-letter file, like EventBridge targets on AWS.
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type EventRuleSpec, EVENT_SOURCE, type FunctionSpec, functions } from '../../shared/app.js';
 import { log } from '../../shared/log.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
@@ -50,12 +50,13 @@ export function matches(rule: EventRuleSpec, busName: string, event: BusEvent, a
 }
 
 export function startLocalBus(options: {
-  port: number;
+  /** Listening already (see `listeningServer`): the bus answers its requests. */
+  server: Server;
   runtime: LambdaRuntime;
   appBusName: string;
   deadLetterFile?: string;
   retryAttempts?: number;
-}): Promise<LocalBus> {
+}): LocalBus {
   const targets: Target[] = Object.entries(functions as Record<string, FunctionSpec>).flatMap(
     ([functionName, fn]) => (fn.events ?? []).map((rule) => ({ functionName, rule })),
   );
@@ -126,7 +127,8 @@ export function startLocalBus(options: {
     return event.id;
   }
 
-  const server: Server = createServer((request, response) => {
+  const { server } = options;
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -185,23 +187,18 @@ export function startLocalBus(options: {
     });
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        events,
-        deadLetters,
-        put,
-        idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => waiters.push(done))),
-        stop: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    deadLetters,
+    put,
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => waiters.push(done))),
+    stop: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }

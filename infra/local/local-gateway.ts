@@ -2,7 +2,7 @@
 // declared routes, verifies bearer tokens like the JWT authorizer, and answers with the handler's
 // result. Routing and roles come from shared/app.ts, as on AWS.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { allRoutes } from '../../shared/app.js';
 import { corsHeaders, corsMethods, corsSettings } from '../../shared/cors.js';
@@ -83,11 +83,11 @@ function problem(status: number, title: string, detail: string): APIGatewayProxy
 }
 
 export function startGateway(options: {
-  port: number;
+  /** Listening already (see `listeningServer`): the gateway answers its requests. */
+  server: Server;
   runtime: LambdaRuntime;
   auth: LocalAuth;
-  host?: string;
-}): Promise<{ server: Server; url: string }> {
+}): void {
   const routes = compile();
   // As API Gateway's corsPreflight, from the same `cors` settings section (none allowed by default).
   const cors = corsSettings();
@@ -182,7 +182,8 @@ export function startGateway(options: {
     }
   }
 
-  const server = createServer((request, response) => {
+  const { server } = options;
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     answer(request)
       .then((result) => {
         const headers: Record<string, string | string[]> = {};
@@ -201,13 +202,4 @@ export function startGateway(options: {
       });
   });
   server.keepAliveTimeout = 65_000;
-  const host = options.host ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
-      resolve({ server, url: `http://${host}:${port}` });
-    });
-  });
 }

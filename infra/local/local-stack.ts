@@ -1,7 +1,7 @@
 // The whole application on one machine: emulators, the local API, bus and scheduler, running the
 // same handler modules that deploy. Used by `npm start` and by the integration test suite.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -17,7 +17,14 @@ import { allJobs, table } from '../../shared/app.js';
 import type { Role } from '../../shared/auth/roles.js';
 import { ENV, resetConfig } from '../../shared/config.js';
 import { resetSettings } from '../../shared/settings.js';
-import { type Running, freePort, startDynamoDbLocal, startS3, startSes } from './emulators.js';
+import {
+  closeServer,
+  listeningServer,
+  type Running,
+  startDynamoDbLocal,
+  startS3,
+  startSes,
+} from './emulators.js';
 import { localAuth, type LocalAuth } from './local-auth.js';
 import { type LocalBus, startLocalBus } from './local-bus.js';
 import { startGateway } from './local-gateway.js';
@@ -136,9 +143,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startS3({ directory: join(dataDir, options.persist ? 's3' : `s3-${process.pid}-${Date.now()}`) }),
     ]);
     started.push(dynamodb, ses, s3);
-    const busPort = await freePort();
-    const apiPort = options.apiPort === 0 ? await freePort() : options.apiPort;
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    // The bus and the API listen before their URLs go into the configuration (port 0: the OS
+    // picks a port nobody else can take); their request handlers are attached once the
+    // functions are loaded.
+    const busServer = await listeningServer(0);
+    started.push({ stop: () => closeServer(busServer.server) });
+    const api = await listeningServer(options.apiPort);
+    started.push({ stop: () => closeServer(api.server) });
+    const apiUrl = api.url;
 
     // (s3rver only accepts its own key pair, S3RVER/S3RVER; DynamoDB Local and SES accept any.)
     // Everything the handlers read comes from configuration: the same variables as on AWS, plus
@@ -151,7 +163,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
       AWS_ENDPOINT_URL_SESV2: ses.url,
       AWS_ENDPOINT_URL_S3: s3.url,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${busPort}`,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busServer.url,
       [ENV.tableName]: LOCAL_NAMES.table,
       [ENV.eventBusName]: LOCAL_NAMES.bus,
       [ENV.bucketName]: LOCAL_NAMES.bucket,
@@ -184,26 +196,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureLocalEmailTemplates(ses.url);
 
     const runtime = await loadFunctions();
-    const bus = await startLocalBus({
-      port: busPort,
+    const bus = startLocalBus({
+      server: busServer.server,
       runtime,
       appBusName: LOCAL_NAMES.bus,
       deadLetterFile: options.persist ? join(dataDir, 'dead-letters.jsonl') : undefined,
     });
-    started.push(bus);
     // What the SES configuration set's EventBridge destination does on AWS.
     ses.onSend((detail) =>
       bus.put({ source: 'aws.ses', detailType: 'Email Sent', detail, busName: 'default' }),
     );
     const auth = await localAuth(options.persist ? join(dataDir, 'jwt-key.json') : undefined);
-    const gateway = await startGateway({ port: apiPort, runtime, auth });
-    started.push({
-      stop: () =>
-        new Promise<void>((done) => {
-          gateway.server.close(() => done());
-          gateway.server.closeAllConnections();
-        }),
-    });
+    startGateway({ server: api.server, runtime, auth });
     if (options.scheduler) {
       const scheduler = startScheduler(runtime, env[ENV.businessTimeZone] as string);
       started.push(scheduler);
@@ -228,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(control);
     return {
       urls: {
-        api: gateway.url,
+        api: apiUrl,
         dynamodb: dynamodb.url,
         ses: ses.url,
         s3: s3.url,
@@ -261,7 +265,8 @@ async function startControl(stack: {
   bus: LocalBus;
   auth: LocalAuth;
 }): Promise<{ url: string; stop(): Promise<void> }> {
-  const server = createServer((request, response) => {
+  const { server, url: controlUrl } = await listeningServer(0);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -305,19 +310,5 @@ async function startControl(stack: {
       );
     });
   });
-  // Port 0: the OS picks the port and nothing else can take it between choosing and binding.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: controlUrl, stop: () => closeServer(server) };
 }
