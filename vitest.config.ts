@@ -1,14 +1,28 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Three projects: pure unit tests (no I/O), infrastructure tests (CDK synth + cdk-nag), and
 // integration tests that run against the real local stack (DynamoDB Local, the SES endpoint,
 // s3rver, the local API and bus) started once by test/integration/global-setup.ts.
+// Temporary folders (cdk.out* from Template.fromStack, test fixtures) go to one folder per run
+// under .tmp/vitest instead of the system's; a run removes those of runs that have ended.
+const tmpRoot = resolve('.tmp', 'vitest');
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+for (const entry of existsSync(tmpRoot) ? readdirSync(tmpRoot) : []) {
+  if (!running(Number(entry))) rmSync(join(tmpRoot, entry), { recursive: true, force: true });
+}
+
 const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  // cdk.out* folders from Template.fromStack land here instead of the system temp folder.
-  TMPDIR: resolve('.tmp'),
+  TMPDIR: join(tmpRoot, String(process.pid)),
   LOG_LEVEL: 'warn',
 };
 

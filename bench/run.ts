@@ -124,6 +124,7 @@ if (stack)
     (started) => started.stop(),
     () => undefined,
   );
+rmSync(stackDir, { recursive: true, force: true });
 writeReport(true);
 console.log(`\nReport: ${markdownFile}`);
 process.exit(sections.some((section) => section.error) ? 1 : 0);

@@ -2,6 +2,7 @@
 // injected faults must not disturb the other test files sharing the suite's stack (load, throttling,
 // killed jobs). The handlers then run in this process, so faults are injected on the very SDK
 // clients they use (see faults.ts).
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Role } from '../../shared/auth/roles.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.js';
@@ -22,11 +23,12 @@ export async function startPrivateStack(
   name: string,
   options: { settings?: string } = {},
 ): Promise<PrivateStack> {
+  const dataDir = resolve('.tmp', `${name}-${process.pid}`);
   const stack = await startLocalStack({
     apiPort: 0,
     persist: false,
     scheduler: false,
-    dataDir: resolve('.tmp', `${name}-${process.pid}`),
+    dataDir,
     businessTimeZone: 'Asia/Shanghai',
     ...options,
   });
@@ -57,6 +59,9 @@ export async function startPrivateStack(
         body: text ? JSON.parse(text) : undefined,
       };
     },
-    stop: () => stack.stop(),
+    async stop() {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
