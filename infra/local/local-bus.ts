@@ -26,7 +26,6 @@ interface Target {
 }
 
 export interface LocalBus {
-  url: string;
   /** Every event accepted so far (newest last), for tests and the job CLI. */
   events: BusEvent[];
   /** Deliveries that failed every retry. */
@@ -35,7 +34,6 @@ export interface LocalBus {
   idle(): Promise<void>;
   /** Put an event as if a service had (e.g. an SES bounce on the default bus). */
   put(entry: { source: string; detailType: string; detail: unknown; busName?: string }): string;
-  stop(): Promise<void>;
 }
 
 export function matches(rule: EventRuleSpec, busName: string, event: BusEvent, appBusName: string): boolean {
@@ -187,18 +185,10 @@ export function startLocalBus(options: {
     });
   });
 
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
     events,
     deadLetters,
     put,
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => waiters.push(done))),
-    stop: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
   };
 }

@@ -236,7 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dynamodb: dynamodb.url,
         ses: ses.url,
         s3: s3.url,
-        bus: bus.url,
+        bus: busServer.url,
         control: control.url,
       },
       env,

@@ -6,7 +6,15 @@ import { runtimeFile } from './paths.js';
 
 const started = Date.now();
 const port = Number(process.env.PORT ?? 3000);
-const stack = await startLocalStack({ apiPort: port, persist: true, scheduler: true });
+const stack = await startLocalStack({ apiPort: port, persist: true, scheduler: true }).catch(
+  (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' || (error as { port?: number }).port !== port) throw error;
+    console.error(
+      `Port ${port} is in use (another npm start?). Stop it, or choose a port: PORT=3001 npm start`,
+    );
+    process.exit(1);
+  },
+);
 
 writeFileSync(runtimeFile, JSON.stringify({ ...stack.urls, env: stack.env }, null, 2));
 
