@@ -1,5 +1,6 @@
 // The benchmark's own arithmetic: billed item sizes (the cost model starts from them), quantiles,
-// the replay of recorded DynamoDB calls with fresh ids, and the paced load loop's schedule.
+// the replay of recorded DynamoDB calls with fresh ids, the paced load loop's schedule, and the
+// import benchmark's packing of the least any design writes in transactions.
 // Expected sizes worked out by hand from the rules in the DynamoDB developer guide ("Item sizes
 // and formats").
 import { GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
@@ -8,6 +9,7 @@ import { replayer } from '../../../bench/support/dynamo-replay.js';
 import { pacedLoop } from '../../../bench/support/loops.js';
 import { itemSize } from '../../../bench/support/item-size.js';
 import { median, quantile } from '../../../bench/support/stats.js';
+import { ordersWithTheirProfiles } from '../../../bench/import.bench.js';
 
 describe('itemSize', () => {
   it('counts names and strings in UTF-8 bytes', () => {
@@ -124,5 +126,55 @@ describe('pacedLoop', () => {
     });
     expect(result.failures).toEqual({ RangeError: 2 });
     expect(result.latencies).toHaveLength(3);
+  });
+});
+
+describe('ordersWithTheirProfiles (the import benchmark: the least any design writes in transactions)', () => {
+  const item = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk } });
+  const orders = (customer: string, count: number) =>
+    Array.from({ length: count }, (_, n) =>
+      item(customer, `TL#1997-01-0${1 + (n % 9)}T00:00:00.000Z#order#${customer}-${n}`),
+    );
+  const items = [
+    item('CUSTOMER#heavy', 'PROFILE'),
+    ...orders('CUSTOMER#heavy', 150),
+    ...Array.from({ length: 60 }, (_, n) => [
+      item(`CUSTOMER#c${n}`, 'PROFILE'),
+      ...orders(`CUSTOMER#c${n}`, 1 + (n % 3)),
+    ]).flat(),
+    // Not part of the floor: claims, audit entries, other timeline kinds.
+    item('ORDERID#x', 'ORDER'),
+    item('EXT#bench-1', 'UNIQUE'),
+    item('CUSTOMER#c1', 'TL#1997-01-01T00:00:00.000Z#event#e1'),
+  ];
+  const transactions = ordersWithTheirProfiles(items, 'PROFILE');
+
+  it('writes every order once, and no item that is not an order or a profile', () => {
+    const written = transactions.flat().filter((entry) => entry.sk?.S !== 'PROFILE');
+    expect(written).toHaveLength(
+      150 + Array.from({ length: 60 }, (_, n) => 1 + (n % 3)).reduce((a, b) => a + b, 0),
+    );
+    expect(new Set(written.map((entry) => `${entry.pk?.S} ${entry.sk?.S}`)).size).toBe(written.length);
+    expect(written.every((entry) => entry.sk?.S?.includes('#order#'))).toBe(true);
+  });
+
+  it('keeps each order in the transaction of its customer’s profile, within 100 items a call', () => {
+    for (const transaction of transactions) {
+      expect(transaction.length).toBeLessThanOrEqual(100);
+      const profiles = new Set(
+        transaction.filter((entry) => entry.sk?.S === 'PROFILE').map((entry) => entry.pk?.S),
+      );
+      for (const entry of transaction) expect(profiles.has(entry.pk?.S)).toBe(true);
+    }
+    // 150 orders of one customer: two transactions, each with the profile.
+    const heavy = transactions.filter((transaction) =>
+      transaction.some((entry) => entry.pk?.S === 'CUSTOMER#heavy'),
+    );
+    expect(
+      heavy.map(
+        (transaction) =>
+          transaction.filter((entry) => entry.sk?.S === 'PROFILE' && entry.pk?.S === 'CUSTOMER#heavy').length,
+      ),
+    ).toEqual([1, 1]);
   });
 });
