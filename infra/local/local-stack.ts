@@ -5,10 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type AttributeValue,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  QueryCommand,
   ResourceNotFoundException,
+  UpdateItemCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -17,6 +20,7 @@ import { allJobs, table } from '../../shared/app.js';
 import type { Role } from '../../shared/auth/roles.js';
 import { ENV, resetConfig } from '../../shared/config.js';
 import { resetSettings } from '../../shared/settings.js';
+import { indexKeys } from '../../shared/store/keys.js';
 import {
   closeServer,
   listeningServer,
@@ -134,6 +138,44 @@ export async function ensureTable(
   }
 }
 
+/**
+ * Data kept from before the customer list was sharded (`indexKeys.customerList`): moves every
+ * profile still in the one `CUSTOMERS` partition of `byList` to its shard. Nothing to do on a new
+ * table; no stack was deployed before the change, so only `.local/` data needs it.
+ */
+export async function shardUnshardedCustomerList(client: DynamoDBClient, name: string): Promise<void> {
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: name,
+        IndexName: 'byList',
+        KeyConditionExpression: 'listPk = :unsharded',
+        ExpressionAttributeValues: { ':unsharded': { S: 'CUSTOMERS' } },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const id = item.id?.S;
+      const createdAt = item.createdAt?.S;
+      if (!id || !createdAt || !item.pk || !item.sk) continue;
+      await client.send(
+        new UpdateItemCommand({
+          TableName: name,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET listPk = :sharded',
+          ConditionExpression: 'listPk = :unsharded',
+          ExpressionAttributeValues: {
+            ':sharded': { S: indexKeys.customerList(createdAt, id).listPk },
+            ':unsharded': { S: 'CUSTOMERS' },
+          },
+        }),
+      );
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
 function persistentSecret(file: string | undefined): string {
   if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = randomBytes(32).toString('base64url');
@@ -193,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sdk = { region: env.AWS_REGION, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
     const dynamoClient = new DynamoDBClient({ ...sdk, endpoint: dynamodb.url });
     await ensureTable(dynamoClient, LOCAL_NAMES.table);
+    await shardUnshardedCustomerList(dynamoClient, LOCAL_NAMES.table);
     dynamoClient.destroy();
     const s3Client = new S3Client({ ...sdk, endpoint: s3.url, forcePathStyle: true });
     await s3Client

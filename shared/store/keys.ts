@@ -117,14 +117,36 @@ export const campaignKeys = {
   listObject: (campaignId: string, runId: string) => `campaign-lists/${campaignId}/${runId}.csv`,
 };
 
+/** How many `byList` partitions the customer list is spread over (see `indexKeys.customerList`). */
+export const CUSTOMER_LIST_SHARDS = 8;
+const CUSTOMER_LIST_PREFIX = 'CUSTOMERS#';
+
+/** The shard of a customer id: FNV-1a (32 bit) of the id, modulo the shard count. Stable forever. */
+export function customerListShard(customerId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < customerId.length; index++) {
+    hash ^= customerId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % CUSTOMER_LIST_SHARDS;
+}
+
 /** Index key attributes, by index (see `table.indexes` in shared/app.ts). */
 export const indexKeys = {
-  /** `byList`: every profile, newest first. */
+  /**
+   * `byList`: every profile, newest first, spread over `CUSTOMER_LIST_SHARDS` partitions by a hash
+   * of the id. Every order updates its profile and so the profile's entry in this index (it
+   * projects the whole item, for the nightly Scan): in one partition, a busy day's orders would
+   * all write to one index partition. Lists read every shard and merge (`listCustomers`).
+   */
   customerList: (createdAt: string, customerId: string) => ({
-    listPk: 'CUSTOMERS',
+    listPk: `${CUSTOMER_LIST_PREFIX}${customerListShard(customerId)}`,
     listSk: `${createdAt}#${customerId}`,
   }),
-  CUSTOMER_LIST_PK: 'CUSTOMERS',
+  /** The partition keys of every shard of the customer list. */
+  customerListPks: (): string[] =>
+    Array.from({ length: CUSTOMER_LIST_SHARDS }, (_, shard) => `${CUSTOMER_LIST_PREFIX}${shard}`),
+  CUSTOMER_LIST_PREFIX: 'CUSTOMERS#',
   /** `byBirthday`: a profile with a birth date (`--MM-DD` or `YYYY-MM-DD`), by month-day. */
   birthday: (birthDate: string, customerId: string) => ({
     birthdayPk: `BIRTHDAY#${birthDate.slice(-5)}`,

@@ -1,6 +1,6 @@
 // Every customer profile, whole (fields, aggregates, scores, counters), streamed page by page from
 // a parallel Scan of the `byList` index. The index is overloaded (complaint queues share it), hence
-// the filter on the profiles' list key. Memory stays bounded: each segment fetches its next page
+// the filter on the profiles' list keys (`CUSTOMERS#<shard>`). Memory stays bounded: each segment fetches its next page
 // only after the consumer took the previous one, so at most one page per running segment waits.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../clients/dynamodb.js';
@@ -42,11 +42,11 @@ export async function* scanProfileSegment(
         IndexName: 'byList',
         Segment: segment,
         TotalSegments: totalSegments,
-        FilterExpression: 'listPk = :customers',
+        FilterExpression: 'begins_with(listPk, :customers)',
         ...(names
           ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }
           : {}),
-        ExpressionAttributeValues: { ':customers': indexKeys.CUSTOMER_LIST_PK },
+        ExpressionAttributeValues: { ':customers': indexKeys.CUSTOMER_LIST_PREFIX },
         ExclusiveStartKey,
         Limit: options.pageSize,
       }),

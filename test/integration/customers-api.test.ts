@@ -133,6 +133,35 @@ describe('customer profiles over HTTP', () => {
     expect(newest.body.nextCursor).toEqual(expect.any(String));
   });
 
+  it('lists every customer newest first across the list shards, each once, however it is paged', async () => {
+    // The list is spread over 8 index partitions and merged per page; other test files create
+    // customers meanwhile, which may only appear ahead of the cursor, never twice.
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push((await api('POST', '/customers', { body: newCustomer() })).body.id);
+    const seen: Array<{ id: string; createdAt: string }> = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 400 && !ids.every((id) => seen.some((entry) => entry.id === id)); page++) {
+      const response = await api('GET', `/customers?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(response.status).toBe(200);
+      expect(response.body.items.length).toBeLessThanOrEqual(4);
+      seen.push(
+        ...response.body.items.map(({ id, createdAt }: { id: string; createdAt: string }) => ({
+          id,
+          createdAt,
+        })),
+      );
+      cursor = response.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(ids.filter((id) => !seen.some((entry) => entry.id === id))).toEqual([]);
+    expect(new Set(seen.map((entry) => entry.id)).size).toBe(seen.length);
+    const order = seen.map((entry) => `${entry.createdAt}#${entry.id}`);
+    expect(order).toEqual([...order].sort().reverse());
+    // The nine were created one after the other: newest first means the reverse of that order.
+    const mine = seen.filter((entry) => ids.includes(entry.id)).map((entry) => entry.createdAt);
+    expect(mine).toEqual([...mine].sort().reverse());
+  });
+
   it('reports every bad field of a request as problem+json, and rejects unknown fields', async () => {
     const bad = await api('POST', '/customers', {
       body: { email: 'not-an-email', phone: '12', birthDate: '1990-02-30', language: 'xx_1', isAdmin: true },
@@ -167,6 +196,10 @@ describe('customer profiles over HTTP', () => {
     expect(badLimit.body.errors[0].field).toBe('query.limit');
     const badCursor = await api('GET', '/customers?cursor=@@@');
     expect(badCursor.status).toBe(400);
+    const notOurs = Buffer.from(JSON.stringify({ pk: 'CUSTOMER#x' })).toString('base64url');
+    const foreignCursor = await api('GET', `/customers?cursor=${notOurs}`);
+    expect(foreignCursor.status).toBe(400);
+    expect(foreignCursor.body.errors[0].field).toBe('query.cursor');
     const noIfMatch = await api('PATCH', '/customers/cus_01JAAAAAAAAAAAAAAAAAAAAAAA', {
       body: { gender: 'male' },
     });
