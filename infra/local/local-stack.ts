@@ -11,6 +11,7 @@ import {
   DynamoDBClient,
   QueryCommand,
   ResourceNotFoundException,
+  ScanCommand,
   UpdateItemCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -20,7 +21,7 @@ import { allJobs, table } from '../../shared/app.js';
 import type { Role } from '../../shared/auth/roles.js';
 import { ENV, resetConfig } from '../../shared/config.js';
 import { resetSettings } from '../../shared/settings.js';
-import { indexKeys } from '../../shared/store/keys.js';
+import { indexKeys, listShard } from '../../shared/store/keys.js';
 import {
   closeServer,
   listeningServer,
@@ -139,41 +140,80 @@ export async function ensureTable(
 }
 
 /**
- * Data kept from before the customer list was sharded (`indexKeys.customerList`): moves every
- * profile still in the one `CUSTOMERS` partition of `byList` to its shard. Nothing to do on a new
- * table; no stack was deployed before the change, so only `.local/` data needs it.
+ * Data kept from before the customer lists were sharded (`LIST_SHARDS` in shared/store/keys.ts):
+ * moves each entry still under a list's one partition key to its shard. Only `.local/` data can
+ * need it (no stack was deployed before the change), and only once: it looks for a profile in the
+ * old `CUSTOMERS` partition and does nothing when there is none. The scores entries go first, so
+ * that an interrupted upgrade still finds old profiles, and so runs again, at the next start.
  */
-export async function shardUnshardedCustomerList(client: DynamoDBClient, name: string): Promise<void> {
-  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: name,
-        IndexName: 'byList',
-        KeyConditionExpression: 'listPk = :unsharded',
-        ExpressionAttributeValues: { ':unsharded': { S: 'CUSTOMERS' } },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+export async function shardUnshardedLists(client: DynamoDBClient, name: string): Promise<void> {
+  const unsharded = { ':unsharded': { S: 'CUSTOMERS' } };
+  const probe = await client.send(
+    new QueryCommand({
+      TableName: name,
+      IndexName: 'byList',
+      KeyConditionExpression: 'listPk = :unsharded',
+      ExpressionAttributeValues: unsharded,
+      Limit: 1,
+    }),
+  );
+  if (!probe.Items?.length) return;
+  type Page = { Items?: Record<string, AttributeValue>[]; LastEvaluatedKey?: Record<string, AttributeValue> };
+  const moves = async (
+    read: (start: Record<string, AttributeValue> | undefined) => Promise<Page>,
+    to: (item: Record<string, AttributeValue>) => { attribute: string; from: string; to: string } | undefined,
+  ) => {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await read(start);
+      for (const item of page.Items ?? []) {
+        const move = to(item);
+        if (!move || !item.pk || !item.sk) continue;
+        await client.send(
+          new UpdateItemCommand({
+            TableName: name,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET #key = :to',
+            ConditionExpression: '#key = :from',
+            ExpressionAttributeNames: { '#key': move.attribute },
+            ExpressionAttributeValues: { ':to': { S: move.to }, ':from': { S: move.from } },
+          }),
+        );
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  };
+  // Segment, stage and tier entries: the sort key is the customer id; an entry is in its shard
+  // when its partition key ends with `#<shard>` (list names hold no such suffix).
+  const scoreLists = ['bySegment', 'byLifecycle', 'byTier'];
+  for (const index of table.indexes.filter((candidate) => scoreLists.includes(candidate.name))) {
+    const read = (ExclusiveStartKey: Record<string, AttributeValue> | undefined) =>
+      client.send(new ScanCommand({ TableName: name, IndexName: index.name, ExclusiveStartKey }));
+    await moves(read, (item) => {
+      const from = item[index.partitionKey]?.S;
+      const id = item[index.sortKey]?.S;
+      if (!from || !id || from.endsWith(`#${listShard(id)}`)) return undefined;
+      return { attribute: index.partitionKey, from, to: `${from}#${listShard(id)}` };
+    });
+  }
+  await moves(
+    (ExclusiveStartKey) =>
+      client.send(
+        new QueryCommand({
+          TableName: name,
+          IndexName: 'byList',
+          KeyConditionExpression: 'listPk = :unsharded',
+          ExpressionAttributeValues: unsharded,
+          ExclusiveStartKey,
+        }),
+      ),
+    (item) => {
       const id = item.id?.S;
       const createdAt = item.createdAt?.S;
-      if (!id || !createdAt || !item.pk || !item.sk) continue;
-      await client.send(
-        new UpdateItemCommand({
-          TableName: name,
-          Key: { pk: item.pk, sk: item.sk },
-          UpdateExpression: 'SET listPk = :sharded',
-          ConditionExpression: 'listPk = :unsharded',
-          ExpressionAttributeValues: {
-            ':sharded': { S: indexKeys.customerList(createdAt, id).listPk },
-            ':unsharded': { S: 'CUSTOMERS' },
-          },
-        }),
-      );
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+      if (!id || !createdAt) return undefined;
+      return { attribute: 'listPk', from: 'CUSTOMERS', to: indexKeys.customerList(createdAt, id).listPk };
+    },
+  );
 }
 
 function persistentSecret(file: string | undefined): string {
@@ -235,7 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sdk = { region: env.AWS_REGION, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
     const dynamoClient = new DynamoDBClient({ ...sdk, endpoint: dynamodb.url });
     await ensureTable(dynamoClient, LOCAL_NAMES.table);
-    await shardUnshardedCustomerList(dynamoClient, LOCAL_NAMES.table);
+    await shardUnshardedLists(dynamoClient, LOCAL_NAMES.table);
     dynamoClient.destroy();
     const s3Client = new S3Client({ ...sdk, endpoint: s3.url, forcePathStyle: true });
     await s3Client

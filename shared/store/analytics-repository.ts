@@ -20,6 +20,7 @@ import {
   isConditionFailure,
   putRequest,
   queryAll,
+  queryShards,
 } from './dynamo-helpers.js';
 import { analyticsKeys, keys, scoreIndexKeys } from './keys.js';
 import { scanProfileSegment } from './profile-scan.js';
@@ -626,7 +627,7 @@ export async function listCustomersByScores(
       index: 'bySegment',
       key: 'segmentPk',
       member: 'segmentSk',
-      pk: (v: string) => scoreIndexKeys.segment(v, '').segmentPk,
+      partitions: scoreIndexKeys.segmentPks,
       of: (scores: CustomerScores) => scores.rfm?.segment,
     },
     {
@@ -634,7 +635,7 @@ export async function listCustomersByScores(
       index: 'byLifecycle',
       key: 'lifecyclePk',
       member: 'lifecycleSk',
-      pk: (v: string) => scoreIndexKeys.lifecycle(v, '').lifecyclePk,
+      partitions: scoreIndexKeys.lifecyclePks,
       of: (scores: CustomerScores) => scores.lifecycle.stage,
     },
     {
@@ -642,29 +643,27 @@ export async function listCustomersByScores(
       index: 'byTier',
       key: 'tierPk',
       member: 'tierSk',
-      pk: (v: string) => scoreIndexKeys.tier(v, '').tierPk,
+      partitions: scoreIndexKeys.tierPks,
       of: (scores: CustomerScores) => scores.tier,
     },
   ].filter((candidate): candidate is typeof candidate & { value: string } => candidate.value !== undefined);
   const [primary] = indexes;
   if (!primary) return { items: [] };
-  const page = await documentClient.send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: primary.index,
-      KeyConditionExpression: `${primary.key} = :pk`,
-      ExpressionAttributeValues: { ':pk': primary.pk(primary.value) },
-      Limit: limit,
-      ExclusiveStartKey: cursor.decode(after),
-    }),
-  );
+  const page = await queryShards({
+    index: primary.index,
+    partitionKey: primary.key,
+    sortKey: primary.member,
+    partitions: primary.partitions(primary.value),
+    limit,
+    after,
+  });
   // A customer erased or merged since the night's run has no profile and is left out; one whose
   // scores the index has not caught up with yet is judged on the scores as stored.
   // The index's sort key is the customer id (scoreIndexKeys).
-  const ids = (page.Items ?? []).map((item) => String(item[primary.member]));
+  const ids = page.items.map((item) => String(item[primary.member]));
   const members = (await loadCustomers(ids)).filter((customer) => {
     const scores = customer.scores as CustomerScores | undefined;
     return scores !== undefined && indexes.every((wanted) => wanted.of(scores) === wanted.value);
   });
-  return { items: members, nextCursor: cursor.encode(page.LastEvaluatedKey) };
+  return { items: members, nextCursor: page.nextCursor };
 }

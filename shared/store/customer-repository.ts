@@ -15,7 +15,6 @@ import {
   GoneError,
   NotFoundError,
   PreconditionFailedError,
-  ValidationError,
 } from '../domain/errors.js';
 import {
   cancellationCodes,
@@ -24,6 +23,7 @@ import {
   isConditionFailure,
   batchWrite,
   queryAll,
+  queryShards,
 } from './dynamo-helpers.js';
 import { customerPartition, indexKeys, type Key, keys, PROFILE } from './keys.js';
 import { deleteLocatedItems } from './privacy-repository.js';
@@ -309,44 +309,18 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-/**
- * Customers newest first, one page at a time (the `byList` index, never a Scan). The list is spread
- * over shards (`indexKeys.customerList`): each shard's newest `limit` before the cursor, merged,
- * make the page. The cursor is the list key of the page's last customer, so customers created
- * while a client pages never show up twice, nor shift the pages still to come.
- */
+/** Customers newest first, one page at a time (the `byList` index's shards, never a Scan). */
 export async function listCustomers(limit: number, after?: string): Promise<Page<StoredCustomer>> {
-  const before = cursor.decode(after)?.listSk;
-  if (after !== undefined && typeof before !== 'string')
-    throw new ValidationError([{ field: 'query.cursor', message: 'not a cursor returned by this API' }]);
-  const shards = await Promise.all(
-    indexKeys.customerListPks().map((listPk) =>
-      documentClient.send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'byList',
-          KeyConditionExpression: `listPk = :pk${before === undefined ? '' : ' AND listSk < :before'}`,
-          ExpressionAttributeValues: {
-            ':pk': listPk,
-            ...(before === undefined ? {} : { ':before': before }),
-          },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    ),
-  );
-  // List keys are ASCII (ISO time, '#', id): code-unit order is DynamoDB's byte order.
-  const newestFirst = shards
-    .flatMap((page) => page.Items ?? [])
-    .sort((a, b) => (String(a.listSk) < String(b.listSk) ? 1 : -1));
-  const items = newestFirst.slice(0, limit);
-  const more = newestFirst.length > limit || shards.some((page) => page.LastEvaluatedKey);
-  const last = items.at(-1);
-  return {
-    items: await attachScores(items),
-    nextCursor: more && last ? cursor.encode({ listSk: last.listSk }) : undefined,
-  };
+  const page = await queryShards({
+    index: 'byList',
+    partitionKey: 'listPk',
+    sortKey: 'listSk',
+    partitions: indexKeys.customerListPks(),
+    limit,
+    after,
+    descending: true,
+  });
+  return { items: await attachScores(page.items), nextCursor: page.nextCursor };
 }
 
 /** Profiles by id with their scores, in the order asked; missing ones are left out. */

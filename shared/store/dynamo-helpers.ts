@@ -76,6 +76,59 @@ export async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Pro
   return items;
 }
 
+/**
+ * One page of a list spread over several partitions of an index (`listShardKeys` in keys.ts):
+ * every shard's first `limit` items after the cursor, merged in sort key order, the first `limit`
+ * of those. The cursor is the sort key of the page's last item, so items added while a client
+ * pages only ever appear ahead of it, never twice. Sort keys must be ASCII (ids, ISO times): then
+ * code-unit order is DynamoDB's byte order.
+ */
+export async function queryShards(input: {
+  index: string;
+  partitionKey: string;
+  sortKey: string;
+  partitions: readonly string[];
+  limit: number;
+  after?: string | undefined;
+  descending?: boolean;
+}): Promise<{ items: Item[]; nextCursor?: string }> {
+  const from = cursor.decode(input.after)?.[input.sortKey];
+  if (input.after !== undefined && typeof from !== 'string') throw notACursor('query.cursor');
+  const pages = await Promise.all(
+    input.partitions.map((partition) =>
+      documentClient.send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: input.index,
+          KeyConditionExpression:
+            from === undefined ? '#pk = :pk' : `#pk = :pk AND #sk ${input.descending ? '<' : '>'} :from`,
+          ExpressionAttributeNames: {
+            '#pk': input.partitionKey,
+            ...(from === undefined ? {} : { '#sk': input.sortKey }),
+          },
+          ExpressionAttributeValues: { ':pk': partition, ...(from === undefined ? {} : { ':from': from }) },
+          ScanIndexForward: !input.descending,
+          Limit: input.limit,
+        }),
+      ),
+    ),
+  );
+  const after = input.descending ? -1 : 1;
+  const merged = pages
+    .flatMap((page) => (page.Items ?? []) as Item[])
+    .sort((a, b) => (String(a[input.sortKey]) < String(b[input.sortKey]) ? -after : after));
+  const items = merged.slice(0, input.limit);
+  const more = merged.length > input.limit || pages.some((page) => page.LastEvaluatedKey);
+  const last = items.at(-1);
+  return {
+    items,
+    ...(more && last ? { nextCursor: cursor.encode({ [input.sortKey]: last[input.sortKey] }) } : {}),
+  };
+}
+
+const notACursor = (field: string) =>
+  new ValidationError([{ field, message: 'not a cursor returned by this API' }]);
+
 /** Opaque pagination cursors: the LastEvaluatedKey, base64url-encoded. */
 export const cursor = {
   encode: (key: Item | undefined): string | undefined =>
@@ -88,6 +141,6 @@ export const cursor = {
     } catch {
       // fall through to the validation error
     }
-    throw new ValidationError([{ field, message: 'not a cursor returned by this API' }]);
+    throw notACursor(field);
   },
 };

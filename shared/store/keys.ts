@@ -117,36 +117,44 @@ export const campaignKeys = {
   listObject: (campaignId: string, runId: string) => `campaign-lists/${campaignId}/${runId}.csv`,
 };
 
-/** How many `byList` partitions the customer list is spread over (see `indexKeys.customerList`). */
-export const CUSTOMER_LIST_SHARDS = 8;
-const CUSTOMER_LIST_PREFIX = 'CUSTOMERS#';
+/**
+ * How many index partitions each list of customers is spread over: the customer list (`byList`)
+ * and the members of a segment, lifecycle stage or value tier (`bySegment`, `byLifecycle`,
+ * `byTier`). Those lists have few keys (one, or 3–11), so unsharded every write to them would land
+ * on one index partition: every order (it updates the profile, and so its `byList` entry) and, on
+ * a first night, every customer's scores. Readers query every shard and merge (`queryShards`).
+ */
+export const LIST_SHARDS = 8;
 
-/** The shard of a customer id: FNV-1a (32 bit) of the id, modulo the shard count. Stable forever. */
-export function customerListShard(customerId: string): number {
+/** The shard of a customer id: FNV-1a (32 bit) of the id, modulo `LIST_SHARDS`. Stable forever. */
+export function listShard(customerId: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < customerId.length; index++) {
     hash ^= customerId.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % CUSTOMER_LIST_SHARDS;
+  return (hash >>> 0) % LIST_SHARDS;
 }
+
+/** A list's partition key for this customer: the list's key and the customer's shard. */
+const shardedKey = (list: string, customerId: string) => `${list}#${listShard(customerId)}`;
+
+/** Every shard's partition key of a list. */
+export const listShardKeys = (list: string): string[] =>
+  Array.from({ length: LIST_SHARDS }, (_, shard) => `${list}#${shard}`);
+
+const CUSTOMER_LIST = 'CUSTOMERS';
 
 /** Index key attributes, by index (see `table.indexes` in shared/app.ts). */
 export const indexKeys = {
-  /**
-   * `byList`: every profile, newest first, spread over `CUSTOMER_LIST_SHARDS` partitions by a hash
-   * of the id. Every order updates its profile and so the profile's entry in this index (it
-   * projects the whole item, for the nightly Scan): in one partition, a busy day's orders would
-   * all write to one index partition. Lists read every shard and merge (`listCustomers`).
-   */
+  /** `byList`: every profile, newest first, in `LIST_SHARDS` partitions (`CUSTOMERS#<shard>`). */
   customerList: (createdAt: string, customerId: string) => ({
-    listPk: `${CUSTOMER_LIST_PREFIX}${customerListShard(customerId)}`,
+    listPk: shardedKey(CUSTOMER_LIST, customerId),
     listSk: `${createdAt}#${customerId}`,
   }),
-  /** The partition keys of every shard of the customer list. */
-  customerListPks: (): string[] =>
-    Array.from({ length: CUSTOMER_LIST_SHARDS }, (_, shard) => `${CUSTOMER_LIST_PREFIX}${shard}`),
-  CUSTOMER_LIST_PREFIX: 'CUSTOMERS#',
+  customerListPks: (): string[] => listShardKeys(CUSTOMER_LIST),
+  /** What every profile's `listPk` begins with (the nightly Scan's filter). */
+  CUSTOMER_LIST_PREFIX: `${CUSTOMER_LIST}#`,
   /** `byBirthday`: a profile with a birth date (`--MM-DD` or `YYYY-MM-DD`), by month-day. */
   birthday: (birthDate: string, customerId: string) => ({
     birthdayPk: `BIRTHDAY#${birthDate.slice(-5)}`,
@@ -220,17 +228,27 @@ export const analyticsKeys = {
   }),
 };
 
-/** Index keys of the scores item (bySegment, byLifecycle, byTier: keys-only indexes, so an entry is written only when its key changes). */
+/**
+ * Index keys of the scores item (bySegment, byLifecycle, byTier: keys-only indexes, so an entry is
+ * written only when its key changes), each list in `LIST_SHARDS` partitions; the sort key is the
+ * customer id. `…Pks` name every shard of one list.
+ */
 export const scoreIndexKeys = {
   segment: (segment: string, customerId: string) => ({
-    segmentPk: `SEGMENT#${segment}`,
+    segmentPk: shardedKey(`SEGMENT#${segment}`, customerId),
     segmentSk: customerId,
   }),
+  segmentPks: (segment: string) => listShardKeys(`SEGMENT#${segment}`),
   lifecycle: (stage: string, customerId: string) => ({
-    lifecyclePk: `LIFECYCLE#${stage}`,
+    lifecyclePk: shardedKey(`LIFECYCLE#${stage}`, customerId),
     lifecycleSk: customerId,
   }),
-  tier: (tier: string, customerId: string) => ({ tierPk: `TIER#${tier}`, tierSk: customerId }),
+  lifecyclePks: (stage: string) => listShardKeys(`LIFECYCLE#${stage}`),
+  tier: (tier: string, customerId: string) => ({
+    tierPk: shardedKey(`TIER#${tier}`, customerId),
+    tierSk: customerId,
+  }),
+  tierPks: (tier: string) => listShardKeys(`TIER#${tier}`),
 };
 
 /**

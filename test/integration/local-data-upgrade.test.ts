@@ -1,10 +1,10 @@
-// `.local/` data kept from before the customer list was sharded: `npm start` moves each profile
-// still in the one `CUSTOMERS` partition of `byList` to its shard, so it shows in the list again
-// and the nightly Scan still reads it. Run against a table of its own in the suite's DynamoDB Local.
+// `.local/` data kept from before the customer lists were sharded: `npm start` moves each profile
+// still in the one `CUSTOMERS` partition of `byList`, and each scores item's segment, stage and
+// tier entries, to their shards, so they show in the lists again and the nightly Scan reads them. Run against a table of its own in the suite's DynamoDB Local.
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable, shardUnshardedCustomerList } from '../../infra/local/local-stack.js';
-import { indexKeys } from '../../shared/store/keys.js';
+import { ensureTable, shardUnshardedLists } from '../../infra/local/local-stack.js';
+import { indexKeys, scoreIndexKeys } from '../../shared/store/keys.js';
 import { useStackEnvironment } from './support.js';
 
 describe('upgrading local data to the sharded customer list', () => {
@@ -22,7 +22,7 @@ describe('upgrading local data to the sharded customer list', () => {
     client.destroy();
   });
 
-  it('moves unsharded profiles to their shard, leaves the complaint queues, and can run again', async () => {
+  it('moves unsharded profiles and scores entries to their shards, leaves the rest, and can run again', async () => {
     const profiles = [
       'cus_01JD3Z8X9Q4W5E6R7T8Y9U0I1A',
       'cus_01JD3Z8X9Q4W5E6R7T8Y9U0I1B',
@@ -52,8 +52,40 @@ describe('upgrading local data to the sharded customer list', () => {
       }),
     );
 
-    await shardUnshardedCustomerList(client, table);
-    await shardUnshardedCustomerList(client, table);
+    const scores = (id: string) => ({ pk: { S: `CUSTOMER#${id}` }, sk: { S: 'PROFILE#SCORES' } });
+    const [first, second] = profiles as [string, string];
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          ...scores(first),
+          segmentPk: { S: 'SEGMENT#champions' },
+          segmentSk: { S: first },
+          lifecyclePk: { S: 'LIFECYCLE#active' },
+          lifecycleSk: { S: first },
+          tierPk: { S: 'TIER#high' },
+          tierSk: { S: first },
+        },
+      }),
+    );
+    // Written by a nightly run since: already in its shards.
+    const current = {
+      ...scoreIndexKeys.segment('lost', second),
+      ...scoreIndexKeys.lifecycle('churned', second),
+      ...scoreIndexKeys.tier('low', second),
+    };
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          ...scores(second),
+          ...Object.fromEntries(Object.entries(current).map(([k, v]) => [k, { S: v }])),
+        },
+      }),
+    );
+
+    await shardUnshardedLists(client, table);
+    await shardUnshardedLists(client, table);
 
     for (const id of profiles) {
       const { Item } = await client.send(
@@ -62,6 +94,18 @@ describe('upgrading local data to the sharded customer list', () => {
       expect(Item?.listPk?.S).toBe(indexKeys.customerList(createdAt, id).listPk);
       expect(Item?.listSk?.S).toBe(`${createdAt}#${id}`);
     }
+    const read = async (key: Record<string, { S: string }>) =>
+      (await client.send(new GetItemCommand({ TableName: table, Key: key }))).Item;
+    const moved = await read(scores(first));
+    expect(moved?.segmentPk?.S).toBe(scoreIndexKeys.segment('champions', first).segmentPk);
+    expect(moved?.lifecyclePk?.S).toBe(scoreIndexKeys.lifecycle('active', first).lifecyclePk);
+    expect(moved?.tierPk?.S).toBe(scoreIndexKeys.tier('high', first).tierPk);
+    const kept = await read(scores(second));
+    expect([kept?.segmentPk?.S, kept?.lifecyclePk?.S, kept?.tierPk?.S]).toEqual([
+      current.segmentPk,
+      current.lifecyclePk,
+      current.tierPk,
+    ]);
     const { Item: queued } = await client.send(new GetItemCommand({ TableName: table, Key: complaint }));
     expect(queued?.listPk?.S).toBe('COMPLAINTS#open');
   });
