@@ -147,7 +147,8 @@ export async function ensureTable(
  * that an interrupted upgrade still finds old profiles, and so runs again, at the next start.
  */
 export async function shardUnshardedLists(client: DynamoDBClient, name: string): Promise<void> {
-  const unsharded = { ':unsharded': { S: 'CUSTOMERS' } };
+  const old = 'CUSTOMERS'; // the one partition key of every profile before the lists were sharded
+  const unsharded = { ':unsharded': { S: old } };
   const probe = await client.send(
     new QueryCommand({
       TableName: name,
@@ -211,7 +212,7 @@ export async function shardUnshardedLists(client: DynamoDBClient, name: string):
       const id = item.id?.S;
       const createdAt = item.createdAt?.S;
       if (!id || !createdAt) return undefined;
-      return { attribute: 'listPk', from: 'CUSTOMERS', to: indexKeys.customerList(createdAt, id).listPk };
+      return { attribute: 'listPk', from: old, to: indexKeys.customerList(createdAt, id).listPk };
     },
   );
 }
